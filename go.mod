@@ -1,0 +1,3 @@
+module github.com/vigie-hotline/vigie
+
+go 1.26
