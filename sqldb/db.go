@@ -1,0 +1,216 @@
+// Package sqldb stores Vigie's data in SQLite (embedded, the default) or in
+// PostgreSQL, from one code path: every statement is written once, with
+// numbered placeholders that both drivers understand.
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	vigie "github.com/vigie-hotline/vigie"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// Dialect names the database engine behind a DB.
+type Dialect string
+
+// Dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is an open database. On SQLite, writes go through a single connection
+// (SQLite allows one writer at a time, and a shared connection avoids
+// SQLITE_BUSY) while reads use a pool; on PostgreSQL both are one pool.
+type DB struct {
+	// DSN is a postgres:// URL, or the path of the SQLite file.
+	DSN string
+	// ReadConns is the size of the SQLite read pool. Default 4.
+	ReadConns int
+	// ConnectTimeout bounds the first connection to PostgreSQL. Default 10 s.
+	ConnectTimeout time.Duration
+	Logger         *slog.Logger
+	// Now returns the current time; tests replace it.
+	Now func() time.Time
+
+	dialect Dialect
+	write   *sql.DB
+	read    *sql.DB
+}
+
+// NewDB returns a DB for dsn with defaults filled in; call Open next.
+func NewDB(dsn string) *DB {
+	return &DB{
+		DSN:            dsn,
+		ReadConns:      4,
+		ConnectTimeout: 10 * time.Second,
+		Logger:         slog.New(slog.DiscardHandler),
+		Now:            time.Now,
+	}
+}
+
+// IsPostgresDSN reports whether dsn names a PostgreSQL database.
+func IsPostgresDSN(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open connects to the database. It does not migrate: call Migrate.
+func (db *DB) Open(ctx context.Context) error {
+	if IsPostgresDSN(db.DSN) {
+		return db.openPostgres(ctx)
+	}
+	return db.openSQLite(ctx)
+}
+
+func (db *DB) openSQLite(ctx context.Context) error {
+	db.dialect = SQLite
+	if dir := filepath.Dir(db.DSN); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("create data folder: %w", err)
+		}
+	}
+	// busy_timeout comes first so that the pragmas after it wait too.
+	dsn := "file:" + db.DSN + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+	var err error
+	if db.write, err = sql.Open("sqlite", dsn); err != nil {
+		return fmt.Errorf("open sqlite: %w", err)
+	}
+	db.write.SetMaxOpenConns(1)
+	db.write.SetMaxIdleConns(1)
+	db.write.SetConnMaxLifetime(0)
+	if err := db.write.PingContext(ctx); err != nil {
+		return fmt.Errorf("open sqlite %s: %w", db.DSN, err)
+	}
+	if db.read, err = sql.Open("sqlite", dsn+"&_pragma=query_only(1)"); err != nil {
+		return fmt.Errorf("open sqlite reader: %w", err)
+	}
+	db.read.SetMaxOpenConns(db.ReadConns)
+	db.read.SetMaxIdleConns(db.ReadConns)
+	return nil
+}
+
+func (db *DB) openPostgres(ctx context.Context) error {
+	db.dialect = Postgres
+	cfg, err := pgx.ParseConfig(db.DSN)
+	if err != nil {
+		return vigie.Errorf(vigie.EINVALID, "invalid PostgreSQL URL: %v", err)
+	}
+	if db.write, err = sql.Open("pgx", db.DSN); err != nil {
+		return fmt.Errorf("open postgres: %w", err)
+	}
+	db.write.SetMaxOpenConns(20)
+	db.read = db.write
+	ctx, cancel := context.WithTimeout(ctx, db.ConnectTimeout)
+	defer cancel()
+	if err := db.write.PingContext(ctx); err != nil {
+		db.write.Close()
+		addr := net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port))
+		return vigie.Errorf(vigie.EUNAVAILABLE, "cannot reach PostgreSQL at %s (database %q): %s",
+			addr, cfg.Database, connectReason(err))
+	}
+	return nil
+}
+
+// connectReason shortens a driver's connection error to its cause.
+func connectReason(err error) string {
+	var netErr *net.OpError
+	switch {
+	case errors.As(err, &netErr):
+		return netErr.Err.Error()
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timed out"
+	}
+	msg := err.Error()
+	if i := strings.LastIndex(msg, ": "); i >= 0 {
+		msg = msg[i+2:]
+	}
+	return msg
+}
+
+// Close closes the connections.
+func (db *DB) Close() error {
+	var errs []error
+	if db.read != nil && db.read != db.write {
+		errs = append(errs, db.read.Close())
+	}
+	if db.write != nil {
+		errs = append(errs, db.write.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Dialect returns the engine, once Open has succeeded.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// WriteDB returns the pool that writes go through. On SQLite it holds a
+// single connection: share it (the job queue does) but never hold a
+// transaction on it while waiting for another.
+func (db *DB) WriteDB() *sql.DB { return db.write }
+
+// ReadDB returns the pool for reads.
+func (db *DB) ReadDB() *sql.DB { return db.read }
+
+// BeginTx starts a write transaction.
+func (db *DB) BeginTx(ctx context.Context) (*sql.Tx, error) {
+	return db.write.BeginTx(ctx, nil)
+}
+
+// inTx runs fn in a write transaction and commits if it returns nil.
+func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// now returns the current time truncated to the stored precision.
+func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Millisecond) }
+
+// queryer is what both *sql.DB and *sql.Tx offer.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+func fromNullMS(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMS(v.Int64)
+	return &t
+}
+
+// isUniqueViolation reports whether err is a unique-constraint failure on
+// either engine.
+func isUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505")
+}
