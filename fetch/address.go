@@ -6,19 +6,19 @@ import (
 
 // Address classes that AddressClass returns for refused addresses.
 const (
-	ClassUnspecified   = "unspecified"    // 0.0.0.0, ::
-	ClassThisNetwork   = "this_network"   // 0.0.0.0/8
-	ClassLoopback      = "loopback"       // 127.0.0.0/8, ::1
-	ClassPrivate       = "private"        // RFC 1918, RFC 4193 fc00::/7, site-local fec0::/10
-	ClassLinkLocal     = "link_local"     // 169.254.0.0/16, fe80::/10
-	ClassCGNAT         = "cgnat"          // 100.64.0.0/10, shared address space
-	ClassMulticast     = "multicast"      // 224.0.0.0/4, ff00::/8
-	ClassBroadcast     = "broadcast"      // 255.255.255.255
-	ClassMetadata      = "metadata"       // cloud instance metadata and platform services
-	ClassReserved      = "reserved"       // IETF special purpose, future use, benchmarking
-	ClassDocumentation = "documentation"  // TEST-NET-1..3, 2001:db8::/32, 3fff::/20
-	ClassTunnel        = "tunnel"         // Teredo, IPv4-compatible and local NAT64 prefixes
-	ClassScoped        = "scoped"         // an IPv6 address with a zone
+	ClassUnspecified   = "unspecified"   // 0.0.0.0, ::
+	ClassThisNetwork   = "this_network"  // 0.0.0.0/8
+	ClassLoopback      = "loopback"      // 127.0.0.0/8, ::1
+	ClassPrivate       = "private"       // RFC 1918, RFC 4193 fc00::/7, site-local fec0::/10
+	ClassLinkLocal     = "link_local"    // 169.254.0.0/16, fe80::/10
+	ClassCGNAT         = "cgnat"         // 100.64.0.0/10, shared address space
+	ClassMulticast     = "multicast"     // 224.0.0.0/4, ff00::/8
+	ClassBroadcast     = "broadcast"     // 255.255.255.255
+	ClassMetadata      = "metadata"      // cloud instance metadata and platform services
+	ClassReserved      = "reserved"      // IETF special purpose, future use, benchmarking
+	ClassDocumentation = "documentation" // TEST-NET-1..3, 2001:db8::/32, 3fff::/20
+	ClassTunnel        = "tunnel"        // Teredo, IPv4-compatible and local NAT64 prefixes
+	ClassScoped        = "scoped"        // an IPv6 address with a zone
 )
 
 // rangeClass pairs a prefix with the class of its addresses.
