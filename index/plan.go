@@ -1,0 +1,123 @@
+package index
+
+import "math"
+
+// Cost-model constants, measured on a 2-core Xeon (Sapphire Rapids, KVM) with
+// the benchmarks in this package and bench/index. Only their ratios matter:
+// they decide the number of substrings and when a scan beats the tables.
+const (
+	costProbe = 12e-9  // one bucket lookup: directory read plus a likely cache miss
+	costCand  = 4e-9   // one candidate verified by random access to its code
+	costPair  = 1.1e-9 // one code compared during a sequential scan
+)
+
+// Limits on the substring layout. Keys are at most maxBits wide so that a
+// directory of 1<<bits offsets stays small next to the codes.
+const (
+	minM    = 8
+	maxM    = 64
+	maxBits = 24
+)
+
+// layout is how the 256 bits are split into m substrings: bits[i] wide,
+// starting at bit off[i]. Longer substrings come first, which is where the
+// pigeonhole bound puts the larger per-substring radius.
+type layout struct {
+	bits []int
+	off  []int
+}
+
+// newLayout splits 256 bits into m contiguous substrings as evenly as possible.
+func newLayout(m int) layout {
+	l := layout{bits: make([]int, m), off: make([]int, m)}
+	base, extra := 256/m, 256%m
+	off := 0
+	for i := range l.bits {
+		b := base
+		if i < extra {
+			b++
+		}
+		l.bits[i], l.off[i] = b, off
+		off += b
+	}
+	return l
+}
+
+// subRadius returns the radius to search substring i at when the whole code
+// is searched at radius r with m substrings. By the pigeonhole principle
+// (Norouzi, Punjani and Fleet, 2014), with r = m*q + a a code within r of the
+// query is within q of it on one of the first a+1 substrings or within q-1 on
+// one of the others. A negative result means the substring is not probed.
+func subRadius(r, m, i int) int {
+	q, a := r/m, r%m
+	if i <= a {
+		return q
+	}
+	return q - 1
+}
+
+// ball returns the number of b-bit keys within Hamming distance s of a key.
+func ball(b, s int) float64 {
+	if s > b {
+		s = b
+	}
+	v, c := 0.0, 1.0
+	for k := 0; k <= s; k++ {
+		v += c
+		c = c * float64(b-k) / float64(k+1)
+	}
+	return v
+}
+
+// mihCost estimates the seconds one query at radius r takes on n codes
+// indexed with layout l, assuming uniformly distributed codes.
+func mihCost(l layout, n, r int) float64 {
+	m := len(l.bits)
+	t := 0.0
+	for i, b := range l.bits {
+		s := subRadius(r, m, i)
+		if s < 0 {
+			continue
+		}
+		probes := ball(b, s)
+		t += probes*costProbe + probes*float64(n)/math.Exp2(float64(b))*costCand
+	}
+	return t
+}
+
+// scanCost estimates the seconds a linear scan over n codes takes.
+func scanCost(n int) float64 {
+	return float64(n) * costPair
+}
+
+// fixedBytes is the memory per entry that does not depend on the layout:
+// the code (32), id (8), bank (8), code-group offset (4), id order (4).
+const fixedBytes = 56
+
+// layoutBytes estimates the memory per entry of a segment of n codes: fixed
+// fields, one 4-byte position per substring but the first (codes are stored
+// in its order), and the directories.
+func layoutBytes(l layout, n int) float64 {
+	dirs := 0.0
+	for _, b := range l.bits {
+		dirs += 4 * math.Exp2(float64(b))
+	}
+	return fixedBytes + 4*float64(len(l.bits)-1) + dirs/float64(n)
+}
+
+// choose returns the number of substrings that minimises the estimated
+// query time at radius r for n codes within budget bytes per entry, or 0 if a
+// scan is estimated to be as fast.
+func choose(n, r int, budget float64) int {
+	best, bestCost := 0, scanCost(n)
+	for m := minM; m <= maxM; m++ {
+		l := newLayout(m)
+		if l.bits[0] > maxBits || layoutBytes(l, n) > budget {
+			continue
+		}
+		if c := mihCost(l, n, r); c < bestCost {
+			best, bestCost = m, c
+		}
+	}
+	return best
+}
