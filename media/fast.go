@@ -47,7 +47,7 @@ func DecodeFast(ctx context.Context, data []byte, lim Limits, minSide int) (imag
 		return nil, info, err
 	}
 	info.Scale = scale
-	if img.Bounds().Dx()*scale < info.Width {
+	if img.Bounds().Dx() == info.Width {
 		info.Scale = 1 // a fallback decoded at full size
 	}
 	return img, info, nil
