@@ -83,7 +83,11 @@ func (f *Fetcher) dialAddrs(ctx context.Context, addrs []netip.Addr, port uint16
 			break
 		}
 		ap := netip.AddrPortFrom(ip.Unmap(), port)
-		conn, err := d.DialContext(ctx, "tcp", ap.String())
+		dial := d.DialContext
+		if f.testDial != nil {
+			dial = f.testDial
+		}
+		conn, err := dial(ctx, "tcp", ap.String())
 		if err == nil {
 			return conn, nil
 		}

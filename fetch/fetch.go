@@ -80,6 +80,10 @@ type Fetcher struct {
 
 	once   sync.Once
 	client *http.Client
+
+	// testDial, set only by tests, replaces the TCP dial of a checked
+	// address, so tests can stand in for public addresses.
+	testDial func(ctx context.Context, network, address string) (net.Conn, error)
 }
 
 // NewFetcher returns a Fetcher with the documented defaults.
