@@ -60,7 +60,7 @@ func (e *Error) Error() string {
 	if e.Format != "" {
 		f = string(e.Format)
 	}
-	return fmt.Sprintf("%s: %s: %s", f, e.Kind, e.Message)
+	return fmt.Sprintf("%s: %s: %s", f, e.Kind.String(), e.Message)
 }
 
 // Unwrap returns the underlying decoder error.
