@@ -10,7 +10,6 @@
 package fetch
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
@@ -271,17 +270,37 @@ func (f *Fetcher) readBody(resp *http.Response) ([]byte, error) {
 	if resp.ContentLength > f.MaxBytes {
 		return nil, tooLarge
 	}
-	var buf bytes.Buffer
-	if resp.ContentLength > 0 {
-		buf.Grow(int(resp.ContentLength))
-	}
-	n, err := io.Copy(&buf, io.LimitReader(resp.Body, f.MaxBytes+1))
-	if n > f.MaxBytes {
+	body, err := readLimited(resp.Body, resp.ContentLength, f.MaxBytes)
+	if int64(len(body)) > f.MaxBytes {
 		return nil, tooLarge
-	} else if err != nil {
-		return nil, err
 	}
-	return buf.Bytes(), nil
+	return body, err
+}
+
+// readLimited reads r to its end or to limit+1 bytes, whichever is first.
+// The buffer starts at the declared size and doubles, but never beyond
+// limit+1, so reading costs at most about twice the limit.
+func readLimited(r io.Reader, declared, limit int64) ([]byte, error) {
+	size := int64(32 << 10)
+	if declared >= 0 {
+		size = declared + 1 // one more byte to see the end
+	}
+	buf := make([]byte, 0, min(size, limit+1))
+	for int64(len(buf)) <= limit {
+		if len(buf) == cap(buf) {
+			grown := make([]byte, len(buf), min(2*int64(cap(buf))+512, limit+1))
+			copy(grown, buf)
+			buf = grown
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		} else if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
 }
 
 // checkURL parses rawURL and refuses what may not be fetched before any
