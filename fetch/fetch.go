@@ -170,6 +170,9 @@ func (f *Fetcher) fetch(ctx context.Context, rawURL string) (*Item, error) {
 		if e.URL == "" {
 			e.URL = u
 		}
+		if e.URL == "" {
+			e.URL = truncate(rawURL, maxURLLength)
+		}
 		ev.Duration = f.Now().Sub(start)
 		e.Evidence = ev
 		return e

@@ -437,3 +437,32 @@ func TestFetchMedia(t *testing.T) {
 		}
 	})
 }
+
+func TestFetch_IDN(t *testing.T) {
+	srv := newRecorder(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(r.Host))
+	}))
+	r := newResolver().Set("xn--bcher-kva.test", "127.0.0.1")
+	f := newTestFetcher(r, true)
+	item, err := f.Fetch(context.Background(), srv.URLFor("BÜCHER.test", "/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(item.Body), fmt.Sprintf("xn--bcher-kva.test:%d", srv.Port()); got != want {
+		t.Fatalf("Host header=%q, want %q", got, want)
+	}
+	if got, want := item.Evidence.FinalURL, srv.URLFor("xn--bcher-kva.test", "/"); got != want {
+		t.Fatalf("FinalURL=%q, want %q", got, want)
+	}
+}
+
+func TestFetch_ErrorURL(t *testing.T) {
+	f := newTestFetcher(newResolver(), false)
+	_, err := f.Fetch(context.Background(), "gopher://site.test/")
+	if got, want := mustFetchError(t, err).URL, "gopher://site.test/"; got != want {
+		t.Fatalf("URL=%q, want %q", got, want)
+	}
+	if got, want := vigie.ErrorMessage(err), "The address could not be fetched (refused_scheme)."; got != want {
+		t.Fatalf("ErrorMessage=%q, want %q", got, want)
+	}
+}
