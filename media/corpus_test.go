@@ -149,6 +149,7 @@ func seedCorpus(tb testing.TB) map[string][]byte {
 	c := map[string][]byte{
 		"jpeg":            encodeJPEG(tb, img, 85),
 		"jpeg-grey":       encodeJPEG(tb, grey, 85),
+		"jpeg-scalable":   encodeJPEG(tb, pdqtest.Photo(8, 560, 530), 60), // reduced to 1/8 when minSide is 64
 		"png":             encodePNG(tb, img),
 		"png-grey":        encodePNG(tb, grey),
 		"gif":             encodeGIF(tb, img),

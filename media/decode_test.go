@@ -44,6 +44,7 @@ func TestDecode(t *testing.T) {
 	}{
 		{"jpeg", media.JPEG, nil},
 		{"jpeg-grey", media.JPEG, nil},
+		{"jpeg-scalable", media.JPEG, nil},
 		{"png", media.PNG, nil},
 		{"png-grey", media.PNG, nil},
 		{"gif", media.GIF, nil},
