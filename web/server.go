@@ -1,0 +1,138 @@
+// Package web serves Vigie's HTML pages and its JSON API under /api/v1:
+// sign-in with sessions and an optional second factor, a home page per
+// role, account administration, and partner API keys.
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	vigie "github.com/vigie-hotline/vigie"
+)
+
+// Server is the HTTP server.
+type Server struct {
+	// Addr is the address to listen on; ":0" picks a free port.
+	Addr string
+	// SecureCookies marks cookies Secure even without TLS on this hop, for
+	// deployments behind a TLS-terminating proxy.
+	SecureCookies bool
+	// RequireTOTP makes a second factor mandatory for administrators.
+	RequireTOTP bool
+	// SessionTTL is how long a sign-in lasts. Default 12 hours.
+	SessionTTL time.Duration
+	// ThrottleWindow, MaxFailuresPerUser and MaxFailuresPerIP bound password
+	// guessing: past either count within the window, sign-in is refused.
+	ThrottleWindow     time.Duration
+	MaxFailuresPerUser int
+	MaxFailuresPerIP   int
+
+	// MetricsToken, when set, lets non-loopback clients read /metrics with
+	// "Authorization: Bearer TOKEN".
+	MetricsToken string
+
+	Users    vigie.UserService
+	Sessions vigie.SessionService
+	Throttle vigie.LoginThrottle
+	APIKeys  vigie.APIKeyService
+	Audit    vigie.AuditService
+	// Registry collects the metrics served at /metrics.
+	Registry *prometheus.Registry
+	Logger   *slog.Logger
+	Now      func() time.Time
+
+	ln       net.Listener
+	srv      *http.Server
+	pages    map[string]*template.Template
+	msgs     catalog
+	metrics  *metrics
+	handler  http.Handler
+	apiRoute []route
+}
+
+// NewServer returns a Server with defaults filled in.
+func NewServer() *Server {
+	return &Server{
+		Addr:               "127.0.0.1:8080",
+		SessionTTL:         12 * time.Hour,
+		ThrottleWindow:     15 * time.Minute,
+		MaxFailuresPerUser: 5,
+		MaxFailuresPerIP:   30,
+		Registry:           prometheus.NewRegistry(),
+		Logger:             slog.New(slog.DiscardHandler),
+		Now:                time.Now,
+	}
+}
+
+// Init parses the templates and messages and builds the routes. A missing
+// or broken template fails here, at start, not on a request.
+func (s *Server) Init() error {
+	var err error
+	if s.msgs, err = loadCatalog(); err != nil {
+		return err
+	}
+	if s.pages, err = parsePages(); err != nil {
+		return err
+	}
+	if s.metrics, err = newMetrics(s.Registry); err != nil {
+		return err
+	}
+	s.handler = s.routes()
+	return nil
+}
+
+// Handler returns the server's root handler; Init must have run.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Open initialises the server, listens on Addr and serves in the background.
+func (s *Server) Open() error {
+	if err := s.Init(); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", s.Addr)
+	if err != nil {
+		return vigie.Errorf(vigie.EUNAVAILABLE, "cannot listen on %s: %v", s.Addr, err)
+	}
+	s.ln = ln
+	s.srv = &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.Logger.Error("http server stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// URL returns the base URL the server listens on.
+func (s *Server) URL() string {
+	if s.ln == nil {
+		return ""
+	}
+	return fmt.Sprintf("http://%s", s.ln.Addr())
+}
+
+// Close stops accepting requests and waits up to ten seconds for those in
+// flight.
+func (s *Server) Close() error {
+	if s.srv == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return s.srv.Shutdown(ctx)
+}
