@@ -80,6 +80,7 @@ type Index struct {
 	mu    sync.RWMutex // guards segs, delta and tombstones
 	segs  []*segment
 	delta delta
+	pool  sync.Pool // *scratch
 
 	force forcing // tests only
 }
@@ -214,6 +215,7 @@ func (x *Index) build(es []Entry) (*segment, error) {
 	if x.force.scan || x.force.table {
 		for r := range s.tables {
 			s.tables[r] = x.force.table && len(s.tabs) > 0
+			s.batch[r] = s.tables[r]
 		}
 	}
 	return s, nil
@@ -278,10 +280,15 @@ func (x *Index) run(hs []Hash, r int, banks []int64) [][]Match {
 	for i := range hs {
 		qs[i] = toCode(&hs[i])
 	}
+	sc, _ := x.pool.Get().(*scratch)
+	if sc == nil {
+		sc = new(scratch)
+	}
+	defer x.pool.Put(sc)
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	for _, s := range x.segs {
-		s.searchBatch(qs, r, banks, out)
+		s.searchBatch(qs, r, banks, sc, out)
 	}
 	for j := range qs {
 		out[j] = x.delta.search(&qs[j], r, banks, out[j])

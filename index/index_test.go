@@ -216,6 +216,9 @@ func (m model) entries() []Entry {
 
 func TestAddRemoveMatchesModel(t *testing.T) {
 	for cname, f := range configs() {
+		if f.m == 13 {
+			continue // 13 substrings allocate 4 MiB directories at every flush: slow, and covered above
+		}
 		t.Run(cname, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(15, 16))
 			x := New()

@@ -2,13 +2,15 @@ package index
 
 import "math"
 
-// Cost-model constants, measured on a 2-core Xeon (Sapphire Rapids, KVM) with
-// the benchmarks in this package and bench/index. Only their ratios matter:
-// they decide the number of substrings and when a scan beats the tables.
+// Cost-model constants, in seconds, measured on a 2-core Xeon (Sapphire
+// Rapids, KVM) with 1M codes (see bench/index/README.md). Only their ratios
+// matter: they pick the number of substrings and decide when a scan beats
+// the tables.
 const (
-	costProbe = 12e-9  // one bucket lookup: directory read plus a likely cache miss
-	costCand  = 4e-9   // one candidate verified by random access to its code
-	costPair  = 1.1e-9 // one code compared during a sequential scan
+	costProbe     = 17e-9  // one bucket lookup (a prefetched directory read)
+	costCand      = 11e-9  // one candidate: its position, then its code, both random reads
+	costPair      = 1.1e-9 // one code compared in a single-query scan
+	costPairBatch = 0.4e-9 // one code compared per query in a batched scan
 )
 
 // Limits on the substring layout. Keys are at most maxBits wide so that a

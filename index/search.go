@@ -5,72 +5,6 @@ import (
 	"slices"
 )
 
-// search appends to dst the live entries of s within radius r of q that
-// pass the bank filter.
-func (s *segment) search(q *code, r int, banks []int64, dst []Match) []Match {
-	if !s.useTables(r) {
-		return s.scan(q, r, banks, dst)
-	}
-	m := len(s.tabs)
-	for i := range s.tabs {
-		sr := subRadius(r, m, i)
-		if sr < 0 {
-			break // radii only decrease with i
-		}
-		dst = s.probe(i, q, r, sr, banks, dst)
-	}
-	return dst
-}
-
-// useTables reports whether the hash tables are expected to beat a scan at
-// radius r.
-func (s *segment) useTables(r int) bool {
-	return len(s.tabs) > 0 && s.tables[r]
-}
-
-// probe visits every bucket of table i whose key is within sr of q's key.
-// Masks with c bits set are enumerated in increasing order (Gosper's hack),
-// so the loop needs no stack and no allocation.
-func (s *segment) probe(i int, q *code, r, sr int, banks []int64, dst []Match) []Match {
-	t := &s.tabs[i]
-	k := t.key(q)
-	dst = s.bucket(i, k, q, r, banks, dst)
-	lim := uint64(1) << t.bits
-	for c := 1; c <= sr && c <= int(t.bits); c++ {
-		for x := uint64(1)<<c - 1; x < lim; x = nextComb(x) {
-			dst = s.bucket(i, k^x, q, r, banks, dst)
-		}
-	}
-	return dst
-}
-
-// nextComb returns the next larger integer with as many bits set as x.
-func nextComb(x uint64) uint64 {
-	low := x & -x
-	y := x + low
-	return ((y ^ x) >> (2 + uint(bits.TrailingZeros64(low)))) | y
-}
-
-// bucket verifies the codes whose table-i key is k.
-func (s *segment) bucket(i int, k uint64, q *code, r int, banks []int64, dst []Match) []Match {
-	t := &s.tabs[i]
-	lo, hi := t.dir[k], t.dir[k+1]
-	if t.pos == nil {
-		for u := lo; u < hi; u++ {
-			if d := distance(&s.codes[u], q); d <= r && !s.seenBefore(u, i, q, r) {
-				dst = s.emit(u, d, banks, dst)
-			}
-		}
-		return dst
-	}
-	for _, u := range t.pos[lo:hi] {
-		if d := distance(&s.codes[u], q); d <= r && !s.seenBefore(u, i, q, r) {
-			dst = s.emit(u, d, banks, dst)
-		}
-	}
-	return dst
-}
-
 // seenBefore reports whether code u, a match found through table i, is also
 // found through an earlier table. Every match is then reported once, by the
 // first table that finds it, without a per-query set of visited codes.
@@ -135,12 +69,24 @@ func (s *segment) scanBatch(qs []code, r int, banks []int64, out [][]Match) {
 
 // searchBatch appends the matches of query j to out[j], batching the scan
 // when the tables would not help at radius r.
-func (s *segment) searchBatch(qs []code, r int, banks []int64, out [][]Match) {
-	if len(qs) > 1 && !s.useTables(r) {
+func (s *segment) searchBatch(qs []code, r int, banks []int64, sc *scratch, out [][]Match) {
+	if len(qs) >= scanBlock && !s.useTablesBatched(r) {
 		s.scanBatch(qs, r, banks, out)
 		return
 	}
 	for j := range qs {
-		out[j] = s.search(&qs[j], r, banks, out[j])
+		out[j] = s.search(&qs[j], r, banks, sc, out[j])
 	}
+}
+
+// useTables reports whether the hash tables are expected to beat a scan at
+// radius r.
+func (s *segment) useTables(r int) bool {
+	return len(s.tabs) > 0 && s.tables[r]
+}
+
+// useTablesBatched reports whether the hash tables are expected to beat a
+// scan for a batch of at least scanBlock queries at radius r.
+func (s *segment) useTablesBatched(r int) bool {
+	return len(s.tabs) > 0 && s.batch[r]
 }

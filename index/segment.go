@@ -60,8 +60,9 @@ type segment struct {
 	ndead int
 	tabs  []table // empty: the segment is scanned
 
-	// tables[r] says whether the tables beat a scan at radius r.
-	tables [257]bool
+	// tables[r] says whether the tables beat a scan at radius r, batch[r]
+	// whether they beat a batched scan.
+	tables, batch [257]bool
 }
 
 // newSegment builds a segment over entries, with m substrings (0: scan only).
@@ -89,7 +90,9 @@ func newSegment(es []Entry, m int) (*segment, error) {
 	}
 	if m > 0 {
 		for r := range s.tables {
-			s.tables[r] = mihCost(l, len(s.codes), r) < scanCost(len(s.codes))
+			c := mihCost(l, len(s.codes), r)
+			s.tables[r] = c < float64(len(s.codes))*costPair
+			s.batch[r] = c < float64(len(s.codes))*costPairBatch
 		}
 	}
 	return s, nil

@@ -1,0 +1,36 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// func prefetchCodes(codes []code, idx []uint32)
+TEXT ·prefetchCodes(SB), NOSPLIT, $0-48
+	MOVQ codes_base+0(FP), AX
+	MOVQ idx_base+24(FP), BX
+	MOVQ idx_len+32(FP), CX
+	TESTQ CX, CX
+	JEQ done
+loop:
+	MOVL (BX), DX
+	SHLQ $5, DX
+	PREFETCHT0 (AX)(DX*1)
+	ADDQ $4, BX
+	DECQ CX
+	JNE loop
+done:
+	RET
+
+// func prefetchWords(words []uint32, idx []uint32)
+TEXT ·prefetchWords(SB), NOSPLIT, $0-48
+	MOVQ words_base+0(FP), AX
+	MOVQ idx_base+24(FP), BX
+	MOVQ idx_len+32(FP), CX
+	TESTQ CX, CX
+	JEQ done
+loop:
+	MOVL (BX), DX
+	PREFETCHT0 (AX)(DX*4)
+	ADDQ $4, BX
+	DECQ CX
+	JNE loop
+done:
+	RET
