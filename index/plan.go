@@ -108,13 +108,14 @@ func layoutBytes(l layout, n int) float64 {
 }
 
 // choose returns the number of substrings that minimises the estimated
-// query time at radius r for n codes within budget bytes per entry, or 0 if a
-// scan is estimated to be as fast.
+// query time at radius r for n codes, or 0 if a scan is estimated to be as
+// fast. Layouts must fit in budget bytes per entry, plus dirSlack bytes
+// that let small segments have tables too.
 func choose(n, r int, budget float64) int {
 	best, bestCost := 0, scanCost(n)
 	for m := minM; m <= maxM; m++ {
 		l := newLayout(m)
-		if l.bits[0] > maxBits || layoutBytes(l, n) > budget {
+		if l.bits[0] > maxBits || layoutBytes(l, n)*float64(n) > budget*float64(n)+dirSlack {
 			continue
 		}
 		if c := mihCost(l, n, r); c < bestCost {
@@ -123,3 +124,7 @@ func choose(n, r int, budget float64) int {
 	}
 	return best
 }
+
+// dirSlack is the memory any segment may spend on directories beyond the
+// per-entry budget.
+const dirSlack = 8 << 20

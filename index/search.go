@@ -48,20 +48,36 @@ func (s *segment) scan(q *code, r int, banks []int64, dst []Match) []Match {
 }
 
 // scanBlock is how many queries one pass of a batched scan compares with
-// each code while it is in registers and L1.
-const scanBlock = 8
+// each code while the code is in registers.
+const scanBlock = 16
 
 // scanBatch compares every query with every code, streaming the codes once
 // per block of queries; matches of query j are appended to out[j].
 func (s *segment) scanBatch(qs []code, r int, banks []int64, out [][]Match) {
 	for lo := 0; lo < len(qs); lo += scanBlock {
-		blk := qs[lo:min(lo+scanBlock, len(qs))]
-		for u := range s.codes {
-			c := &s.codes[u]
-			for j := range blk {
-				if d := distance(c, &blk[j]); d <= r {
-					out[lo+j] = s.emit(uint32(u), d, banks, out[lo+j])
-				}
+		s.scanBlock(qs[lo:min(lo+scanBlock, len(qs))], r, banks, out[lo:])
+	}
+}
+
+// scanBlock scans for up to scanBlock queries. The block is a fixed-size
+// array so that the inner loop has a constant trip count; missing queries
+// are all ones, and their matches are dropped.
+func (s *segment) scanBlock(qs []code, r int, banks []int64, out [][]Match) {
+	var blk [scanBlock]code
+	for j := range blk {
+		if j < len(qs) {
+			blk[j] = qs[j]
+		} else {
+			blk[j] = code{^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)}
+		}
+	}
+	for u := range s.codes {
+		c0, c1, c2, c3 := s.codes[u][0], s.codes[u][1], s.codes[u][2], s.codes[u][3]
+		for j := range blk {
+			d := bits.OnesCount64(c0^blk[j][0]) + bits.OnesCount64(c1^blk[j][1]) +
+				bits.OnesCount64(c2^blk[j][2]) + bits.OnesCount64(c3^blk[j][3])
+			if d <= r && j < len(qs) {
+				out[j] = s.emit(uint32(u), d, banks, out[j])
 			}
 		}
 	}

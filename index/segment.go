@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"fmt"
 	"math/bits"
+	"runtime"
 	"slices"
+	"sync"
 )
 
 // code is a 256-bit hash as four little-endian words; only its Hamming
@@ -85,9 +87,7 @@ func newSegment(es []Entry, m int) (*segment, error) {
 	if err := s.orderIDs(es, slot); err != nil {
 		return nil, err
 	}
-	for i := 1; i < len(s.tabs); i++ {
-		s.fill(&s.tabs[i])
-	}
+	s.fillAll()
 	if m > 0 {
 		for r := range s.tables {
 			c := mihCost(l, len(s.codes), r)
@@ -206,22 +206,46 @@ func (s *segment) orderIDs(es []Entry, slot []uint32) error {
 	return nil
 }
 
-// fill builds table t over the unique codes by counting sort.
-func (s *segment) fill(t *table) {
+// fillAll builds the tables after the first, in parallel: they are
+// independent, and building them is most of the time a load takes.
+func (s *segment) fillAll() {
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(runtime.GOMAXPROCS(0), len(s.tabs)) {
+		wg.Go(func() {
+			var keys []uint32
+			for i := range next {
+				keys = s.fill(&s.tabs[i], keys)
+			}
+		})
+	}
+	for i := 1; i < len(s.tabs); i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+// fill builds table t over the unique codes by counting sort; keys is a
+// reusable buffer, returned.
+func (s *segment) fill(t *table, keys []uint32) []uint32 {
+	keys = grow(keys, len(s.codes))[:len(s.codes)]
 	t.dir = make([]uint32, 1<<t.bits+1)
 	for u := range s.codes {
-		t.dir[t.key(&s.codes[u])+1]++
+		k := uint32(t.key(&s.codes[u]))
+		keys[u] = k
+		t.dir[k+1]++
 	}
 	for k := 1; k < len(t.dir); k++ {
 		t.dir[k] += t.dir[k-1]
 	}
 	t.pos = make([]uint32, len(s.codes))
 	next := slices.Clone(t.dir[:len(t.dir)-1])
-	for u := range s.codes {
-		k := t.key(&s.codes[u])
+	for u, k := range keys {
 		t.pos[next[k]] = uint32(u)
 		next[k]++
 	}
+	return keys
 }
 
 // slotOf returns the slot of the entry with id, or -1.
