@@ -1,0 +1,311 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	vigie "github.com/vigie-hotline/vigie"
+)
+
+var _ vigie.BankService = (*BankService)(nil)
+
+// BankService stores hash banks and their entries.
+type BankService struct{ db *DB }
+
+// NewBankService returns the banks stored in db.
+func NewBankService(db *DB) *BankService { return &BankService{db: db} }
+
+const bankColumns = `id, name, kind, threshold, enabled, source, description, created_at, updated_at`
+
+// CreateBank stores b, sets its ID and audits the creation.
+func (s *BankService) CreateBank(ctx context.Context, b *vigie.Bank) error {
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	return s.db.inTx(ctx, func(tx *sql.Tx) error {
+		now := s.db.now()
+		err := tx.QueryRowContext(ctx, `
+			INSERT INTO banks (name, kind, threshold, enabled, source, description, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`,
+			b.Name, string(b.Kind), b.Threshold, b.Enabled, b.Source, b.Description, ms(now)).Scan(&b.ID)
+		if isUniqueViolation(err) {
+			return vigie.Errorf(vigie.ECONFLICT, "a bank named %q already exists", b.Name)
+		} else if err != nil {
+			return fmt.Errorf("insert bank: %w", err)
+		}
+		b.CreatedAt, b.UpdatedAt = now, now
+		_, err = appendAudit(ctx, s.db, tx, "bank.create", bankObject(b.ID),
+			map[string]any{"name": b.Name, "kind": b.Kind, "threshold": b.Threshold, "source": b.Source})
+		return err
+	})
+}
+
+// FindBankByName returns ENOTFOUND if there is no such bank.
+func (s *BankService) FindBankByName(ctx context.Context, name string) (*vigie.Bank, error) {
+	banks, err := s.FindBanks(ctx, vigie.BankFilter{Name: &name})
+	if err != nil {
+		return nil, err
+	}
+	if len(banks) == 0 {
+		return nil, vigie.Errorf(vigie.ENOTFOUND, "no bank named %q", name)
+	}
+	return banks[0], nil
+}
+
+// FindBanks returns banks ordered by name.
+func (s *BankService) FindBanks(ctx context.Context, f vigie.BankFilter) ([]*vigie.Bank, error) {
+	var where []string
+	var args []any
+	if f.Name != nil {
+		args = append(args, *f.Name)
+		where = append(where, "name = $"+strconv.Itoa(len(args)))
+	}
+	if f.Kind != nil {
+		args = append(args, string(*f.Kind))
+		where = append(where, "kind = $"+strconv.Itoa(len(args)))
+	}
+	if f.ShareableOnly {
+		where = append(where, "kind <> 'family'")
+	}
+	q := `SELECT ` + bankColumns + ` FROM banks`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	rows, err := s.db.read.QueryContext(ctx, q+" ORDER BY name", args...)
+	if err != nil {
+		return nil, fmt.Errorf("query banks: %w", err)
+	}
+	defer rows.Close()
+	var out []*vigie.Bank
+	for rows.Next() {
+		var b vigie.Bank
+		var created, updated int64
+		if err := rows.Scan(&b.ID, &b.Name, &b.Kind, &b.Threshold, &b.Enabled, &b.Source, &b.Description, &created, &updated); err != nil {
+			return nil, fmt.Errorf("scan bank: %w", err)
+		}
+		b.CreatedAt, b.UpdatedAt = fromMS(created), fromMS(updated)
+		out = append(out, &b)
+	}
+	return out, rows.Err()
+}
+
+// UpdateBank stores b's threshold, enabled flag, source and description,
+// and audits the change.
+func (s *BankService) UpdateBank(ctx context.Context, b *vigie.Bank) error {
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	return s.db.inTx(ctx, func(tx *sql.Tx) error {
+		b.UpdatedAt = s.db.now()
+		res, err := tx.ExecContext(ctx, `UPDATE banks SET threshold = $1, enabled = $2, source = $3, description = $4, updated_at = $5 WHERE id = $6`,
+			b.Threshold, b.Enabled, b.Source, b.Description, ms(b.UpdatedAt), b.ID)
+		if err != nil {
+			return fmt.Errorf("update bank: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return vigie.Errorf(vigie.ENOTFOUND, "no such bank")
+		}
+		_, err = appendAudit(ctx, s.db, tx, "bank.update", bankObject(b.ID),
+			map[string]any{"threshold": b.Threshold, "enabled": b.Enabled, "source": b.Source})
+		return err
+	})
+}
+
+// entryBatch is how many rows one INSERT carries: well under SQLite's limit
+// of bound parameters.
+const entryBatch = 500
+
+// AddEntries stores entries in one transaction and audits the import as one
+// entry (not one per hash: imports run to millions).
+func (s *BankService) AddEntries(ctx context.Context, bankID int64, entries []*vigie.BankEntry) (added, duplicates int, err error) {
+	for _, e := range entries {
+		if e.Value, err = vigie.NormalizeSignal(e.Signal, e.Value); err != nil {
+			return 0, 0, err
+		}
+	}
+	err = s.db.inTx(ctx, func(tx *sql.Tx) error {
+		now := s.db.now()
+		for start := 0; start < len(entries); start += entryBatch {
+			n, err := s.insertEntries(ctx, tx, bankID, entries[start:min(start+entryBatch, len(entries))], now)
+			if err != nil {
+				return err
+			}
+			added += n
+		}
+		duplicates = len(entries) - added
+		_, err := appendAudit(ctx, s.db, tx, "bank.entries_add", bankObject(bankID),
+			map[string]any{"added": added, "duplicates": duplicates})
+		return err
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	return added, duplicates, nil
+}
+
+// insertEntries inserts one batch, skipping entries already in the bank,
+// and sets ID, Seq and times on those inserted.
+func (s *BankService) insertEntries(ctx context.Context, tx *sql.Tx, bankID int64, batch []*vigie.BankEntry, now time.Time) (int, error) {
+	first, err := nextSeqs(ctx, tx, len(batch))
+	if err != nil {
+		return 0, err
+	}
+	var sb strings.Builder
+	sb.WriteString(`INSERT INTO bank_entries (bank_id, signal, value, metadata, added_by, added_at, status, seq, updated_at) VALUES `)
+	args := make([]any, 0, len(batch)*9)
+	byKey := make(map[string]*vigie.BankEntry, len(batch))
+	for i, e := range batch {
+		meta, err := json.Marshal(orEmpty(e.Metadata))
+		if err != nil {
+			return 0, vigie.Errorf(vigie.EINVALID, "entry metadata: %v", err)
+		}
+		if e.Status == "" {
+			e.Status = vigie.EntryActive
+		}
+		if e.AddedBy == "" {
+			e.AddedBy = vigie.ActorFromContext(ctx)
+		}
+		e.BankID, e.Seq, e.AddedAt, e.UpdatedAt = bankID, first+int64(i), now, now
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		n := len(args)
+		fmt.Fprintf(&sb, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9)
+		args = append(args, bankID, string(e.Signal), e.Value, string(meta), e.AddedBy, ms(now), string(e.Status), e.Seq, ms(now))
+		byKey[string(e.Signal)+":"+e.Value] = e
+	}
+	sb.WriteString(` ON CONFLICT (bank_id, signal, value) DO NOTHING RETURNING id, signal, value`)
+	rows, err := tx.QueryContext(ctx, sb.String(), args...)
+	if err != nil {
+		return 0, fmt.Errorf("insert entries: %w", err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var id int64
+		var sig, val string
+		if err := rows.Scan(&id, &sig, &val); err != nil {
+			return 0, err
+		}
+		if e := byKey[sig+":"+val]; e != nil {
+			e.ID = id
+		}
+		n++
+	}
+	return n, rows.Err()
+}
+
+// nextSeqs reserves n sequence numbers and returns the first. The row lock
+// on entry_seq, held to commit, orders writers, so sequence order is commit
+// order and a follower reading "after N" never skips a late commit.
+func nextSeqs(ctx context.Context, tx *sql.Tx, n int) (int64, error) {
+	var last int64
+	if err := tx.QueryRowContext(ctx, `UPDATE entry_seq SET seq = seq + $1 WHERE id = 1 RETURNING seq`, n).Scan(&last); err != nil {
+		return 0, fmt.Errorf("entry sequence: %w", err)
+	}
+	return last - int64(n) + 1, nil
+}
+
+func orEmpty(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+// SetEntryStatus changes an entry's status, gives it a new sequence number
+// so that followers see the change, and audits it.
+func (s *BankService) SetEntryStatus(ctx context.Context, id int64, status vigie.EntryStatus) (*vigie.BankEntry, error) {
+	var e *vigie.BankEntry
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		seq, err := nextSeqs(ctx, tx, 1)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE bank_entries SET status = $1, seq = $2, updated_at = $3 WHERE id = $4`,
+			string(status), seq, ms(s.db.now()), id)
+		if err != nil {
+			return fmt.Errorf("update entry: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return vigie.Errorf(vigie.ENOTFOUND, "no bank entry %d", id)
+		}
+		entries, err := queryEntries(ctx, tx, `WHERE id = $1`, id)
+		if err != nil {
+			return err
+		}
+		e = entries[0]
+		_, err = appendAudit(ctx, s.db, tx, "bank.entry_status", entryObject(id),
+			map[string]any{"bank": bankObject(e.BankID), "status": status})
+		return err
+	})
+	return e, err
+}
+
+const entryColumns = `id, bank_id, signal, value, metadata, added_by, added_at, status, seq, updated_at`
+
+// FindEntries returns entries in Seq order.
+func (s *BankService) FindEntries(ctx context.Context, f vigie.EntryFilter) ([]*vigie.BankEntry, error) {
+	where, args := []string{"seq > $1"}, []any{f.AfterSeq}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
+	}
+	if f.BankID != 0 {
+		add("bank_id = ?", f.BankID)
+	}
+	if f.Signal != "" {
+		add("signal = ?", string(f.Signal))
+	}
+	if f.Value != "" {
+		add("value = ?", f.Value)
+	}
+	if !f.IncludeInactive {
+		where = append(where, "status = 'active'")
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 1000
+	}
+	args = append(args, limit)
+	tail := "WHERE " + strings.Join(where, " AND ") + " ORDER BY seq LIMIT $" + strconv.Itoa(len(args))
+	return queryEntries(ctx, s.db.read, tail, args...)
+}
+
+func queryEntries(ctx context.Context, q queryer, tail string, args ...any) ([]*vigie.BankEntry, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+entryColumns+` FROM bank_entries `+tail, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query entries: %w", err)
+	}
+	defer rows.Close()
+	var out []*vigie.BankEntry
+	for rows.Next() {
+		var e vigie.BankEntry
+		var meta string
+		var added, updated int64
+		if err := rows.Scan(&e.ID, &e.BankID, &e.Signal, &e.Value, &meta, &e.AddedBy, &added, &e.Status, &e.Seq, &updated); err != nil {
+			return nil, fmt.Errorf("scan entry: %w", err)
+		}
+		if err := json.Unmarshal([]byte(meta), &e.Metadata); err != nil {
+			return nil, fmt.Errorf("entry %d metadata: %w", e.ID, err)
+		}
+		e.AddedAt, e.UpdatedAt = fromMS(added), fromMS(updated)
+		out = append(out, &e)
+	}
+	return out, rows.Err()
+}
+
+// MaxEntrySeq returns the sequence number of the latest change.
+func (s *BankService) MaxEntrySeq(ctx context.Context) (int64, error) {
+	var seq int64
+	err := s.db.read.QueryRowContext(ctx, `SELECT seq FROM entry_seq WHERE id = 1`).Scan(&seq)
+	return seq, err
+}
+
+func bankObject(id int64) string  { return "bank:" + strconv.FormatInt(id, 10) }
+func entryObject(id int64) string { return "entry:" + strconv.FormatInt(id, 10) }
