@@ -199,6 +199,9 @@ type BankService interface {
 	SetEntryStatus(ctx context.Context, id int64, status EntryStatus) (*BankEntry, error)
 	// FindEntries returns entries in Seq order.
 	FindEntries(ctx context.Context, f EntryFilter) ([]*BankEntry, error)
+	// FindEntriesByID returns the entries with these ids, in any order;
+	// ids that do not exist are left out.
+	FindEntriesByID(ctx context.Context, ids []int64) ([]*BankEntry, error)
 	// MaxEntrySeq returns the sequence number of the latest change.
 	MaxEntrySeq(ctx context.Context) (int64, error)
 }

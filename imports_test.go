@@ -13,7 +13,7 @@ const module = "github.com/vigie-hotline/vigie"
 var adapters = []string{"sqldb", "web", "fetch", "index", "mail", "jobs", "hosting", "guard"}
 
 // leaves are libraries anyone may use; they import no adapter.
-var leaves = []string{"pdq", "media", "urlnorm", "hashlist"}
+var leaves = []string{"pdq", "media", "urlnorm", "hashlist", "fingerprint"}
 
 // TestImportRules checks the shape of the house: the domain package imports
 // only the standard library, pdq is pure standard library too, adapters do

@@ -277,6 +277,25 @@ func (s *BankService) FindEntries(ctx context.Context, f vigie.EntryFilter) ([]*
 	return queryEntries(ctx, s.db.read, tail, args...)
 }
 
+// FindEntriesByID returns the entries with these ids.
+func (s *BankService) FindEntriesByID(ctx context.Context, ids []int64) ([]*vigie.BankEntry, error) {
+	var out []*vigie.BankEntry
+	for start := 0; start < len(ids); start += entryBatch {
+		batch := ids[start:min(start+entryBatch, len(ids))]
+		marks := make([]string, len(batch))
+		args := make([]any, len(batch))
+		for i, id := range batch {
+			marks[i], args[i] = "$"+strconv.Itoa(i+1), id
+		}
+		es, err := queryEntries(ctx, s.db.read, `WHERE id IN (`+strings.Join(marks, ", ")+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, es...)
+	}
+	return out, nil
+}
+
 func queryEntries(ctx context.Context, q queryer, tail string, args ...any) ([]*vigie.BankEntry, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+entryColumns+` FROM bank_entries `+tail, args...)
 	if err != nil {

@@ -1,0 +1,346 @@
+package index
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	vigie "github.com/vigie-hotline/vigie"
+)
+
+var _ vigie.Matcher = (*Matcher)(nil)
+
+// Matcher answers lookups against every bank from memory: an Index for PDQ
+// and exact sets for MD5, SHA-1 and SHA-256. The database stays the source
+// of truth: Load reads it at start, and Sync applies every change made
+// since, by this process or any other on the same database, in the order of
+// the entries' change sequence.
+type Matcher struct {
+	Banks vigie.BankService
+	// PollInterval is how often Run looks for changes. Default 1 s.
+	PollInterval time.Duration
+	Logger       *slog.Logger
+
+	pdq    *Index
+	md5    *Exact[[16]byte]
+	sha1   *Exact[[20]byte]
+	sha256 *Exact[[32]byte]
+
+	mu    sync.RWMutex
+	banks map[int64]*vigie.Bank
+	seq   int64
+	sync  sync.Mutex // one Sync at a time
+}
+
+// NewMatcher returns an empty Matcher over banks; call Load next.
+func NewMatcher(banks vigie.BankService) *Matcher {
+	return &Matcher{
+		Banks:        banks,
+		PollInterval: time.Second,
+		Logger:       slog.New(slog.DiscardHandler),
+		pdq:          New(),
+		md5:          NewExact[[16]byte](),
+		sha1:         NewExact[[20]byte](),
+		sha256:       NewExact[[32]byte](),
+		banks:        map[int64]*vigie.Bank{},
+	}
+}
+
+// syncPage is how many changes one query reads.
+const syncPage = 10000
+
+// Load reads every active entry. The PDQ hashes go into one bulk-built
+// segment, which is much faster than adding them one by one.
+func (m *Matcher) Load(ctx context.Context) error {
+	m.sync.Lock()
+	defer m.sync.Unlock()
+	if err := m.refreshBanks(ctx); err != nil {
+		return err
+	}
+	var bulk []Entry
+	var seq int64
+	for {
+		page, err := m.Banks.FindEntries(ctx, vigie.EntryFilter{AfterSeq: seq, Limit: syncPage})
+		if err != nil {
+			return err
+		}
+		for _, e := range page {
+			if e.Signal == vigie.SignalPDQ {
+				h, err := ParseHash(e.Value)
+				if err != nil {
+					return fmt.Errorf("entry %d: %w", e.ID, err)
+				}
+				bulk = append(bulk, Entry{ID: e.ID, Bank: e.BankID, Hash: h})
+			} else {
+				m.apply(e)
+			}
+			seq = e.Seq
+		}
+		if len(page) < syncPage {
+			break
+		}
+	}
+	if err := m.pdq.Load(bulk); err != nil {
+		return err
+	}
+	// Changes between the first page and now are caught by the next Sync:
+	// resume after the highest sequence read.
+	m.mu.Lock()
+	m.seq = seq
+	m.mu.Unlock()
+	m.Logger.Info("hash index loaded", "pdq", len(bulk), "entries", m.Len(), "seq", seq)
+	return nil
+}
+
+// Sync applies the changes made since the last Load or Sync and returns
+// how many it applied.
+func (m *Matcher) Sync(ctx context.Context) (int, error) {
+	m.sync.Lock()
+	defer m.sync.Unlock()
+	if err := m.refreshBanks(ctx); err != nil {
+		return 0, err
+	}
+	m.mu.RLock()
+	seq := m.seq
+	m.mu.RUnlock()
+	n := 0
+	for {
+		page, err := m.Banks.FindEntries(ctx, vigie.EntryFilter{AfterSeq: seq, IncludeInactive: true, Limit: syncPage})
+		if err != nil {
+			return n, err
+		}
+		for _, e := range page {
+			m.apply(e)
+			seq = e.Seq
+		}
+		n += len(page)
+		m.mu.Lock()
+		m.seq = seq
+		m.mu.Unlock()
+		if len(page) < syncPage {
+			return n, nil
+		}
+	}
+}
+
+// Run syncs every PollInterval until ctx ends.
+func (m *Matcher) Run(ctx context.Context) {
+	t := time.NewTicker(m.PollInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := m.Sync(ctx); err != nil && ctx.Err() == nil {
+				m.Logger.Error("hash index sync", "err", err)
+			} else if n > 0 {
+				m.Logger.Debug("hash index synced", "changes", n)
+			}
+		}
+	}
+}
+
+func (m *Matcher) refreshBanks(ctx context.Context) error {
+	banks, err := m.Banks.FindBanks(ctx, vigie.BankFilter{})
+	if err != nil {
+		return err
+	}
+	byID := make(map[int64]*vigie.Bank, len(banks))
+	for _, b := range banks {
+		byID[b.ID] = b
+	}
+	m.mu.Lock()
+	m.banks = byID
+	m.mu.Unlock()
+	return nil
+}
+
+// apply adds an active entry, or removes any other, by its ID.
+func (m *Matcher) apply(e *vigie.BankEntry) {
+	active := e.Status == vigie.EntryActive
+	switch e.Signal {
+	case vigie.SignalPDQ:
+		if h, err := ParseHash(e.Value); active && err == nil {
+			m.pdq.Add(Entry{ID: e.ID, Bank: e.BankID, Hash: h})
+		} else {
+			m.pdq.Remove(e.ID)
+		}
+	case vigie.SignalMD5:
+		if raw, ok := digest(e, 16, active); ok {
+			m.md5.Add(e.ID, e.BankID, [16]byte(raw))
+		} else {
+			m.md5.Remove(e.ID)
+		}
+	case vigie.SignalSHA1:
+		if raw, ok := digest(e, 20, active); ok {
+			m.sha1.Add(e.ID, e.BankID, [20]byte(raw))
+		} else {
+			m.sha1.Remove(e.ID)
+		}
+	case vigie.SignalSHA256:
+		if raw, ok := digest(e, 32, active); ok {
+			m.sha256.Add(e.ID, e.BankID, [32]byte(raw))
+		} else {
+			m.sha256.Remove(e.ID)
+		}
+	}
+}
+
+// digest decodes an active entry's value of n bytes; false means the entry
+// is to be removed.
+func digest(e *vigie.BankEntry, n int, active bool) ([]byte, bool) {
+	raw, err := hex.DecodeString(e.Value)
+	return raw, active && err == nil && len(raw) == n
+}
+
+// Len returns the number of entries held.
+func (m *Matcher) Len() int {
+	return m.pdq.Len() + m.md5.Len() + m.sha1.Len() + m.sha256.Len()
+}
+
+// Seq returns the sequence number of the last change applied.
+func (m *Matcher) Seq() int64 {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.seq
+}
+
+// ParseHash reads a PDQ hash from its 64 hex digits.
+func ParseHash(s string) (Hash, error) {
+	var h Hash
+	if len(s) != 64 {
+		return h, vigie.Errorf(vigie.EINVALID, "a PDQ hash has 64 hex digits, not %d", len(s))
+	}
+	if _, err := hex.Decode(h[:], []byte(s)); err != nil {
+		return h, vigie.Errorf(vigie.EINVALID, "the PDQ hash is not hexadecimal")
+	}
+	return h, nil
+}
+
+// Match looks up the fingerprints of one piece of content in the enabled
+// banks that opts allows and returns each matching entry once, with its
+// smallest distance, closest first. PDQ matches count up to each bank's own
+// threshold. If any bank of kind benign matches, only the benign matches are
+// returned: the content is a known false positive.
+func (m *Matcher) Match(ctx context.Context, signals []vigie.Signal, opts vigie.MatchOptions) ([]*vigie.Match, error) {
+	banks, radius := m.allowedBanks(opts)
+	if len(banks) == 0 {
+		return nil, nil
+	}
+	hits, err := m.lookup(signals, banks, radius)
+	if err != nil {
+		return nil, err
+	}
+	return m.resolve(ctx, hits, banks)
+}
+
+// hit is one raw match before the entry is read from the database.
+type hit struct {
+	id, bank int64
+	distance int
+	query    vigie.Signal
+}
+
+// allowedBanks returns the enabled banks the options allow, and the largest
+// PDQ threshold among them.
+func (m *Matcher) allowedBanks(opts vigie.MatchOptions) (map[int64]*vigie.Bank, int) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	out, radius := map[int64]*vigie.Bank{}, -1
+	for id, b := range m.banks {
+		if !b.Enabled || (opts.ShareableOnly && !b.Kind.Shareable()) {
+			continue
+		}
+		if len(opts.Banks) > 0 && !slices.Contains(opts.Banks, b.Name) {
+			continue
+		}
+		out[id] = b
+		radius = max(radius, b.Threshold)
+	}
+	return out, radius
+}
+
+// lookup runs every signal against its structure and keeps, per entry, the
+// closest hit within its bank's threshold.
+func (m *Matcher) lookup(signals []vigie.Signal, banks map[int64]*vigie.Bank, radius int) (map[int64]hit, error) {
+	ids := make([]int64, 0, len(banks))
+	for id := range banks {
+		ids = append(ids, id)
+	}
+	best := map[int64]hit{}
+	keep := func(h hit) {
+		if old, ok := best[h.id]; !ok || h.distance < old.distance {
+			best[h.id] = h
+		}
+	}
+	for _, s := range signals {
+		v, err := vigie.NormalizeSignal(s.Type, s.Value)
+		if err != nil {
+			return nil, err
+		}
+		s.Value = v
+		for _, mt := range m.lookupOne(s, ids, radius) {
+			if mt.Distance <= banks[mt.Bank].Threshold {
+				keep(hit{id: mt.ID, bank: mt.Bank, distance: mt.Distance, query: s})
+			}
+		}
+	}
+	return best, nil
+}
+
+func (m *Matcher) lookupOne(s vigie.Signal, banks []int64, radius int) []Match {
+	raw, _ := hex.DecodeString(s.Value) // normalised: always hex
+	var out []Match
+	switch s.Type {
+	case vigie.SignalPDQ:
+		var h Hash
+		copy(h[:], raw)
+		return m.pdq.Find(Query{Hashes: []Hash{h}, Radius: radius, Banks: banks})
+	case vigie.SignalMD5:
+		out = m.md5.Lookup([16]byte(raw))
+	case vigie.SignalSHA1:
+		out = m.sha1.Lookup([20]byte(raw))
+	case vigie.SignalSHA256:
+		out = m.sha256.Lookup([32]byte(raw))
+	}
+	return slices.DeleteFunc(out, func(mt Match) bool { return !slices.Contains(banks, mt.Bank) })
+}
+
+// resolve reads the matching entries and applies the benign rule.
+func (m *Matcher) resolve(ctx context.Context, hits map[int64]hit, banks map[int64]*vigie.Bank) ([]*vigie.Match, error) {
+	if len(hits) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, 0, len(hits))
+	benign := false
+	for id, h := range hits {
+		ids = append(ids, id)
+		benign = benign || banks[h.bank].Kind == vigie.BankBenign
+	}
+	entries, err := m.Banks.FindEntriesByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	var out []*vigie.Match
+	for _, e := range entries {
+		h := hits[e.ID]
+		b := banks[h.bank]
+		// An entry changed since the index last synced is not trusted.
+		if e.Status != vigie.EntryActive || (benign && b.Kind != vigie.BankBenign) {
+			continue
+		}
+		out = append(out, &vigie.Match{Bank: b, Entry: e, Distance: h.distance, Query: h.query})
+	}
+	slices.SortFunc(out, func(a, b *vigie.Match) int {
+		if a.Distance != b.Distance {
+			return a.Distance - b.Distance
+		}
+		return int(a.Entry.ID - b.Entry.ID)
+	})
+	return out, nil
+}

@@ -1,0 +1,181 @@
+package index_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	vigie "github.com/vigie-hotline/vigie"
+	"github.com/vigie-hotline/vigie/index"
+	"github.com/vigie-hotline/vigie/internal/dbtest"
+	"github.com/vigie-hotline/vigie/sqldb"
+)
+
+// flip returns the PDQ hex h with the first n bits inverted.
+func flip(h string, n int) string {
+	b, _ := index.ParseHash(h)
+	for i := range n {
+		b[i/8] ^= 1 << (i % 8)
+	}
+	return fmt.Sprintf("%x", b[:])
+}
+
+const (
+	hashA = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
+	hashB = "30a10efd71cc3d429013d48d0ffffc52e34e0e17ada952a9d29685211ea9e5af"
+	md5X  = "d41d8cd98f00b204e9800998ecf8427e"
+)
+
+type fixture struct {
+	banks                 *sqldb.BankService
+	known, strict, benign *vigie.Bank
+	family                *vigie.Bank
+	m                     *index.Matcher
+	ctx                   context.Context
+}
+
+func setup(t *testing.T, dsn string) *fixture {
+	t.Helper()
+	db := dbtest.MustOpenDB(t, dsn)
+	f := &fixture{banks: sqldb.NewBankService(db), ctx: vigie.NewContextWithActor(context.Background(), "test")}
+	f.known = f.bank(t, "known", vigie.BankKnown, 31)
+	f.strict = f.bank(t, "strict", vigie.BankKnown, 10)
+	f.benign = f.bank(t, "benign", vigie.BankBenign, 31)
+	f.family = f.bank(t, "family", vigie.BankFamily, 31)
+	f.add(t, f.known, vigie.SignalPDQ, hashA)
+	f.add(t, f.known, vigie.SignalMD5, md5X)
+	f.add(t, f.strict, vigie.SignalPDQ, hashA)
+	f.add(t, f.family, vigie.SignalPDQ, hashB)
+	f.m = index.NewMatcher(f.banks)
+	if err := f.m.Load(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (f *fixture) bank(t *testing.T, name string, kind vigie.BankKind, threshold int) *vigie.Bank {
+	b := &vigie.Bank{Name: name, Kind: kind, Threshold: threshold, Enabled: true}
+	if err := f.banks.CreateBank(f.ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func (f *fixture) add(t *testing.T, b *vigie.Bank, sig vigie.SignalType, v string) *vigie.BankEntry {
+	e := &vigie.BankEntry{Signal: sig, Value: v, Metadata: map[string]any{"note": "synthetic"}}
+	if _, _, err := f.banks.AddEntries(f.ctx, b.ID, []*vigie.BankEntry{e}); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func (f *fixture) match(t *testing.T, opts vigie.MatchOptions, signals ...vigie.Signal) []string {
+	t.Helper()
+	ms, err := f.m.Match(f.ctx, signals, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, m := range ms {
+		out = append(out, fmt.Sprintf("%s/%s@%d", m.Bank.Name, m.Entry.Signal, m.Distance))
+	}
+	return out
+}
+
+func pdqSig(v string) vigie.Signal { return vigie.Signal{Type: vigie.SignalPDQ, Value: v} }
+
+func TestMatcher(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, dsn string) {
+		f := setup(t, dsn)
+		for _, tc := range []struct {
+			name   string
+			opts   vigie.MatchOptions
+			signal vigie.Signal
+			want   string
+		}{
+			{"Exact", vigie.MatchOptions{}, pdqSig(hashA), "known/pdq@0 strict/pdq@0"},
+			{"PerBankThreshold", vigie.MatchOptions{}, pdqSig(flip(hashA, 20)), "known/pdq@20"},
+			{"ThresholdInclusive", vigie.MatchOptions{}, pdqSig(flip(hashA, 31)), "known/pdq@31"},
+			{"ErrTooFar", vigie.MatchOptions{}, pdqSig(flip(hashA, 32)), ""},
+			{"MD5", vigie.MatchOptions{}, vigie.Signal{Type: vigie.SignalMD5, Value: strings.ToUpper(md5X)}, "known/md5@0"},
+			{"BankFilter", vigie.MatchOptions{Banks: []string{"strict"}}, pdqSig(hashA), "strict/pdq@0"},
+			{"FamilyForStaff", vigie.MatchOptions{}, pdqSig(hashB), "family/pdq@0"},
+			{"FamilyHiddenFromPartners", vigie.MatchOptions{ShareableOnly: true}, pdqSig(hashB), ""},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				if got := strings.Join(f.match(t, tc.opts, tc.signal), " "); got != tc.want {
+					t.Fatalf("matches = %q, want %q", got, tc.want)
+				}
+			})
+		}
+		t.Run("ErrInvalidSignal", func(t *testing.T) {
+			_, err := f.m.Match(f.ctx, []vigie.Signal{pdqSig("zz")}, vigie.MatchOptions{})
+			if got, want := vigie.ErrorCode(err), vigie.EINVALID; got != want {
+				t.Fatalf("code=%q, want %q", got, want)
+			}
+		})
+		t.Run("FollowsChanges", func(t *testing.T) {
+			c := flip(hashB, 100)
+			added := f.add(t, f.known, vigie.SignalPDQ, c)
+			if got := f.match(t, vigie.MatchOptions{}, pdqSig(c)); len(got) != 0 {
+				t.Fatalf("found %v before Sync; the test would not show Sync works", got)
+			}
+			if n, err := f.m.Sync(f.ctx); err != nil || n != 1 {
+				t.Fatalf("Sync = %d, %v; want 1 change", n, err)
+			}
+			if got := f.match(t, vigie.MatchOptions{}, pdqSig(c)); len(got) != 1 {
+				t.Fatalf("after Sync matches = %v, want the new entry", got)
+			}
+			if _, err := f.banks.SetEntryStatus(f.ctx, added.ID, vigie.EntryDisabled); err != nil {
+				t.Fatal(err)
+			}
+			f.m.Sync(f.ctx)
+			if got := f.match(t, vigie.MatchOptions{}, pdqSig(c)); len(got) != 0 {
+				t.Fatalf("disabled entry still matches: %v", got)
+			}
+		})
+		t.Run("DisabledBank", func(t *testing.T) {
+			f.strict.Enabled = false
+			if err := f.banks.UpdateBank(f.ctx, f.strict); err != nil {
+				t.Fatal(err)
+			}
+			f.m.Sync(f.ctx)
+			if got := strings.Join(f.match(t, vigie.MatchOptions{}, pdqSig(hashA)), " "); got != "known/pdq@0" {
+				t.Fatalf("matches = %q, want the enabled bank only", got)
+			}
+		})
+		t.Run("BenignSuppresses", func(t *testing.T) {
+			f.add(t, f.benign, vigie.SignalPDQ, flip(hashA, 3))
+			f.m.Sync(f.ctx)
+			if got := strings.Join(f.match(t, vigie.MatchOptions{}, pdqSig(hashA)), " "); got != "benign/pdq@3" {
+				t.Fatalf("matches = %q, want only the benign match", got)
+			}
+		})
+	})
+}
+
+// TestMatcher_Run checks that the background loop picks up a change made
+// through another connection, as another process would.
+func TestMatcher_Run(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, dsn string) {
+		f := setup(t, dsn)
+		f.m.PollInterval = 20 * time.Millisecond
+		ctx, cancel := context.WithCancel(f.ctx)
+		defer cancel()
+		go f.m.Run(ctx)
+		other := sqldb.NewBankService(dbtest.MustOpenDB(t, dsn))
+		c := flip(hashA, 128)
+		if _, _, err := other.AddEntries(f.ctx, f.known.ID, []*vigie.BankEntry{{Signal: vigie.SignalPDQ, Value: c}}); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for len(f.match(t, vigie.MatchOptions{}, pdqSig(c))) == 0 {
+			if time.Now().After(deadline) {
+				t.Fatal("the matcher never saw the entry added through another connection")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+}
