@@ -108,17 +108,39 @@ func csvRecord(lr *lineReader, line []byte, n int) ([]byte, *LineError, error) {
 		case err == io.EOF:
 			return rec, nil, nil // the parser reports the open quote
 		case errors.Is(err, errTooLong):
-			return nil, tooLong(n, lr.max), nil
+			return skipRecord(lr, n)
 		case err != nil:
 			return nil, nil, err
 		}
+		open = quoteOpen(more, true)
 		if len(rec)+1+len(more) > lr.max {
+			if open {
+				return skipRecord(lr, n)
+			}
 			return nil, tooLong(n, lr.max), nil
 		}
 		rec = append(append(rec, '\n'), more...)
-		open = quoteOpen(more, true)
 	}
 	return rec, nil, nil
+}
+
+// skipRecord reads past the end of an over-long record whose quoted field
+// is still open, holding one line at a time, so that reading resumes at
+// the next record. An over-long line inside it counts as inside the quote.
+func skipRecord(lr *lineReader, n int) ([]byte, *LineError, error) {
+	for open := true; open; {
+		more, _, err := lr.next()
+		switch {
+		case err == io.EOF:
+			open = false
+		case errors.Is(err, errTooLong):
+		case err != nil:
+			return nil, nil, err
+		default:
+			open = quoteOpen(more, true)
+		}
+	}
+	return nil, tooLong(n, lr.max), nil
 }
 
 // quoteOpen reports whether a quoted field is still open at the end of
