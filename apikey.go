@@ -14,12 +14,30 @@ type APIKey struct {
 	Name string
 	// Prefix is the public start of the key, shown in lists so that a leaked
 	// key can be recognised without storing it.
-	Prefix     string
-	Hash       []byte
+	Prefix string
+	Hash   []byte
+	// Scopes lists what the key may do: ScopeLookup, ScopeWrite.
+	Scopes     []string
 	CreatedAt  time.Time
 	RevokedAt  *time.Time
 	LastUsedAt *time.Time
 	Requests   int64
+}
+
+// Scopes of partner keys.
+const (
+	ScopeLookup = "lookup" // match hashes and images, read bank feeds
+	ScopeWrite  = "write"  // add entries to shareable banks
+)
+
+// Can reports whether the key holds scope.
+func (k *APIKey) Can(scope string) bool {
+	for _, s := range k.Scopes {
+		if s == scope {
+			return true
+		}
+	}
+	return false
 }
 
 // Active reports whether the key may still be used.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	vigie "github.com/vigie-hotline/vigie"
@@ -17,23 +18,31 @@ type APIKeyService struct{ db *DB }
 // NewAPIKeyService returns the API keys stored in db.
 func NewAPIKeyService(db *DB) *APIKeyService { return &APIKeyService{db: db} }
 
-const apiKeyColumns = `id, user_id, name, prefix, hash, created_at, revoked_at, last_used_at, requests`
+const apiKeyColumns = `id, user_id, name, prefix, hash, scopes, created_at, revoked_at, last_used_at, requests`
 
 // CreateAPIKey stores k, sets its ID and audits the creation.
 func (s *APIKeyService) CreateAPIKey(ctx context.Context, k *vigie.APIKey) error {
 	if k.Name == "" {
 		return vigie.Errorf(vigie.EINVALID, "an API key needs a name that says what it is for")
 	}
+	if len(k.Scopes) == 0 {
+		k.Scopes = []string{vigie.ScopeLookup}
+	}
+	for _, sc := range k.Scopes {
+		if sc != vigie.ScopeLookup && sc != vigie.ScopeWrite {
+			return vigie.Errorf(vigie.EINVALID, "unknown API key scope %q (use lookup or write)", sc)
+		}
+	}
 	return s.db.inTx(ctx, func(tx *sql.Tx) error {
 		k.CreatedAt = s.db.now()
 		err := tx.QueryRowContext(ctx, `
-			INSERT INTO api_keys (user_id, name, prefix, hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-			k.UserID, k.Name, k.Prefix, k.Hash, ms(k.CreatedAt)).Scan(&k.ID)
+			INSERT INTO api_keys (user_id, name, prefix, hash, scopes, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+			k.UserID, k.Name, k.Prefix, k.Hash, strings.Join(k.Scopes, ","), ms(k.CreatedAt)).Scan(&k.ID)
 		if err != nil {
 			return fmt.Errorf("insert api key: %w", err)
 		}
 		_, err = appendAudit(ctx, s.db, tx, "apikey.create", apiKeyObject(k.ID),
-			map[string]any{"user": userObject(k.UserID), "name": k.Name, "prefix": k.Prefix})
+			map[string]any{"user": userObject(k.UserID), "name": k.Name, "prefix": k.Prefix, "scopes": k.Scopes})
 		return err
 	})
 }
@@ -77,10 +86,12 @@ func queryAPIKeys(ctx context.Context, q queryer, tail string, args ...any) ([]*
 		var k vigie.APIKey
 		var created int64
 		var revoked, used sql.NullInt64
-		if err := rows.Scan(&k.ID, &k.UserID, &k.Name, &k.Prefix, &k.Hash, &created, &revoked, &used, &k.Requests); err != nil {
+		var scopes string
+		if err := rows.Scan(&k.ID, &k.UserID, &k.Name, &k.Prefix, &k.Hash, &scopes, &created, &revoked, &used, &k.Requests); err != nil {
 			return nil, fmt.Errorf("scan api key: %w", err)
 		}
 		k.CreatedAt, k.RevokedAt, k.LastUsedAt = fromMS(created), fromNullMS(revoked), fromNullMS(used)
+		k.Scopes = strings.Split(scopes, ",")
 		out = append(out, &k)
 	}
 	return out, rows.Err()

@@ -51,6 +51,14 @@ func (s *Server) routeTable() []route {
 
 		{"GET /api/v1/openapi.json", page(s.handleOpenAPI)},
 		{"GET /api/v1/me", partner(s.handleAPIMe)},
+		{"POST /api/v1/lookup", partner(s.handleAPILookup)},
+		{"GET /api/v1/banks", partner(s.handleAPIBanks)},
+		{"GET /api/v1/banks/{name}/entries", partner(s.handleAPIEntries)},
+		{"POST /api/v1/banks/{name}/entries", partner(s.handleAPIAddEntries)},
+
+		{"GET /m/lookup", partner(s.handleHMALookup)},
+		{"POST /m/lookup", partner(s.handleHMALookupPost)},
+		{"GET /m/raw_lookup", partner(s.handleHMARawLookup)},
 	}
 }
 

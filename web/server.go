@@ -43,6 +43,10 @@ type Server struct {
 	Throttle vigie.LoginThrottle
 	APIKeys  vigie.APIKeyService
 	Audit    vigie.AuditService
+	Banks    vigie.BankService
+	Matcher  vigie.Matcher
+	// Fingerprinter hashes uploaded images for lookups.
+	Fingerprinter vigie.Fingerprinter
 	// Registry collects the metrics served at /metrics.
 	Registry *prometheus.Registry
 	Logger   *slog.Logger
