@@ -182,7 +182,7 @@ func Decode(ctx context.Context, data []byte, lim Limits) (image.Image, Info, er
 func withDeadline(ctx context.Context, lim Limits, f Format, data []byte, decode func(*deadlineReader) error) error {
 	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
 	defer cancel()
-	r := &deadlineReader{ctx: ctx, data: data}
+	r := &deadlineReader{ctx: ctx, data: data, maxPixels: lim.MaxPixels}
 	return guard(f, func() error { return decode(r) })
 }
 
@@ -192,9 +192,10 @@ var errDeadline = errors.New("media: decode deadline exceeded")
 // deadlineReader reads data in small chunks and checks the context before
 // each one.
 type deadlineReader struct {
-	ctx  context.Context
-	data []byte
-	off  int
+	ctx       context.Context
+	data      []byte
+	off       int
+	maxPixels int64 // for decoders that parse the header themselves
 }
 
 func (r *deadlineReader) Read(p []byte) (int, error) {

@@ -19,7 +19,7 @@ const JPEGDecoder = "go"
 // read the same in every mode.
 func decodeJPEGGray(r *deadlineReader, scale int) (*image.Gray, string, error) {
 	if scale > 1 {
-		img, err := decodeScaledLuma(r.ctx, r.data, scale)
+		img, err := decodeScaledLuma(r.ctx, r.data, scale, r.maxPixels)
 		if err == nil {
 			return img, "go-scaled", nil
 		}

@@ -61,14 +61,16 @@ type scaledJPEG struct {
 	nbits uint
 	zeros int // bytes of zero padding fed after a marker or the end
 
-	scale   int
-	weights [4][64][]float32 // per quant table, zigzag index: output weights
-	out     *image.Gray
+	scale     int
+	maxPixels int64
+	weights   [4][64][]float32 // per quant table, zigzag index: output weights
+	out       *image.Gray
 }
 
-// decodeScaledLuma decodes the luminance of data at 1/scale (2, 4 or 8).
-func decodeScaledLuma(ctx context.Context, data []byte, scale int) (*image.Gray, error) {
-	d := &scaledJPEG{data: data, pos: 2, scale: scale, adobe: -1}
+// decodeScaledLuma decodes the luminance of data at 1/scale (2, 4 or 8),
+// refusing frames of more than maxPixels before allocating.
+func decodeScaledLuma(ctx context.Context, data []byte, scale int, maxPixels int64) (*image.Gray, error) {
+	d := &scaledJPEG{data: data, pos: 2, scale: scale, adobe: -1, maxPixels: maxPixels}
 	if len(data) < 4 || data[0] != 0xff || data[1] != 0xd8 {
 		return nil, errCorruptScaled
 	}
@@ -227,6 +229,9 @@ func (d *scaledJPEG) parseSOF(seg []byte) error {
 	n := int(seg[5])
 	if d.w == 0 || d.h == 0 || (n != 1 && n != 3) || len(seg) < 6+3*n {
 		return errNoFastPath // DNL height, CMYK, two-component…
+	}
+	if int64(d.w)*int64(d.h) > d.maxPixels {
+		return errCorruptScaled // Header checks this first; kept in case of a second SOF
 	}
 	blocks := 0
 	for i := range n {

@@ -76,7 +76,7 @@ func TestScaledLumaMatchesMean(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, s := range []int{2, 4, 8} {
-			got, err := decodeScaledLuma(context.Background(), data, s)
+			got, err := decodeScaledLuma(context.Background(), data, s, DefaultMaxPixels)
 			if err != nil {
 				t.Fatalf("%s 1/%d: %v", name, s, err)
 			}
@@ -108,8 +108,32 @@ func TestScaledLumaFallback(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := decodeScaledLuma(context.Background(), b, 2); err != errNoFastPath {
+		if _, err := decodeScaledLuma(context.Background(), b, 2, DefaultMaxPixels); err != errNoFastPath {
 			t.Errorf("%s: err=%v, want errNoFastPath", f, err)
 		}
 	}
+}
+
+// FuzzScaledLuma fuzzes the reduced JPEG decoder directly, without the
+// panic guard DecodeFast puts around it: any panic here is a bug.
+func FuzzScaledLuma(f *testing.F) {
+	img := pdqtest.Photo(9, 40, 24)
+	for _, q := range []int{10, 85} {
+		var b bytes.Buffer
+		if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: q}); err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b.Bytes(), uint8(1))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, s uint8) {
+		scale := 2 << (s % 3) // 2, 4 or 8
+		if len(data) > 1<<16 {
+			return
+		}
+		const maxPixels = 1 << 20
+		img, err := decodeScaledLuma(context.Background(), data, scale, maxPixels)
+		if err == nil && (img.Rect.Empty() || int64(img.Rect.Dx()*img.Rect.Dy()*scale*scale) > 4*maxPixels) {
+			t.Fatalf("image %v at 1/%d from a %d-pixel limit", img.Rect, scale, maxPixels)
+		}
+	})
 }

@@ -26,7 +26,7 @@ type HashCmd struct {
 	Dihedral bool     `help:"Add the 8 dihedral PDQ hashes in the reference's order (orig, rot90, rot180, rot270, flipx, flipy, flipplus1, flipminus1): key pdq_dihedral in JSON, 8 columns before the path in TSV."`
 	Exact    bool     `help:"Decode JPEGs at full resolution to RGB, as Meta's reference does, instead of straight to reduced luminance."`
 	Jobs     int      `short:"j" default:"0" help:"Files hashed in parallel; 0 means one per CPU."`
-	Paths    []string `arg:"" name:"path" type:"path" help:"Files, or folders to walk recursively."`
+	Paths    []string `arg:"" name:"path" help:"Files, or folders to walk recursively. Paths are printed as given."`
 }
 
 // Run hashes the files and writes one line per file to m.Stdout. Failures
