@@ -328,3 +328,30 @@ func (s *BankService) MaxEntrySeq(ctx context.Context) (int64, error) {
 
 func bankObject(id int64) string  { return "bank:" + strconv.FormatInt(id, 10) }
 func entryObject(id int64) string { return "entry:" + strconv.FormatInt(id, 10) }
+
+// EntryCount is how many entries of a bank have one signal type and status.
+type EntryCount struct {
+	Signal vigie.SignalType
+	Status vigie.EntryStatus
+	N      int
+}
+
+// CountEntries returns, per bank id, the number of entries by signal type
+// and status.
+func (db *DB) CountEntries(ctx context.Context) (map[int64][]EntryCount, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT bank_id, signal, status, count(*) FROM bank_entries GROUP BY bank_id, signal, status ORDER BY bank_id, signal, status`)
+	if err != nil {
+		return nil, fmt.Errorf("count entries: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64][]EntryCount{}
+	for rows.Next() {
+		var id int64
+		var c EntryCount
+		if err := rows.Scan(&id, &c.Signal, &c.Status, &c.N); err != nil {
+			return nil, err
+		}
+		out[id] = append(out[id], c)
+	}
+	return out, rows.Err()
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"text/tabwriter"
 
@@ -56,4 +57,9 @@ func (c *AuditListCmd) Run(m *Main) error {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.At.UTC().Format("2006-01-02 15:04:05"), e.Actor, e.Action, e.Object, e.Details)
 	}
 	return tw.Flush()
+}
+
+// audit appends an entry to the audit log, attributed to ctx's actor.
+func (m *Main) audit(ctx context.Context, action, object string, details map[string]any) (*vigie.AuditEntry, error) {
+	return sqldb.NewAuditService(m.DB).AppendAudit(ctx, action, object, details)
 }

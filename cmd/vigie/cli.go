@@ -25,6 +25,8 @@ type CLI struct {
 	User    UserCmd    `cmd:"" help:"Manage accounts: add, list, passwd, disable, enable, role, reset-totp."`
 	APIKey  APIKeyCmd  `cmd:"" name:"apikey" help:"Manage partner API keys: add, list, revoke."`
 	Audit   AuditCmd   `cmd:"" help:"Read and verify the hash-chained audit log."`
+	Bank    BankCmd    `cmd:"" help:"Manage hash banks: create, list, show, disable, enable, import, export."`
+	Match   MatchCmd   `cmd:"" help:"Look images or hashes up in the banks and print every match."`
 	Version VersionCmd `cmd:"" help:"Print the version."`
 	Hash    HashCmd    `cmd:"" help:"Print the PDQ, MD5, SHA-1 and SHA-256 of image files or folders."`
 }

@@ -9,6 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	vigie "github.com/vigie-hotline/vigie"
+	"github.com/vigie-hotline/vigie/fingerprint"
+	"github.com/vigie-hotline/vigie/index"
 	"github.com/vigie-hotline/vigie/jobs"
 	"github.com/vigie-hotline/vigie/sqldb"
 	"github.com/vigie-hotline/vigie/web"
@@ -39,10 +41,16 @@ func (c *ServeCmd) Run(m *Main) error {
 	if err := c.startJobs(m, sessions); err != nil {
 		return err
 	}
+	banks := sqldb.NewBankService(m.DB)
+	matcher, err := m.startMatcher(banks)
+	if err != nil {
+		return err
+	}
 	s := web.NewServer()
 	s.Addr, s.RequireTOTP, s.SecureCookies, s.SessionTTL, s.MetricsToken = c.Addr, c.RequireTOTP, c.SecureCookies, c.SessionTTL, c.MetricsToken
 	s.Users, s.Sessions, s.Throttle = users, sessions, sessions
 	s.APIKeys, s.Audit = sqldb.NewAPIKeyService(m.DB), sqldb.NewAuditService(m.DB)
+	s.Banks, s.Matcher, s.Fingerprinter = banks, matcher, fingerprint.NewService(fingerprint.Options{})
 	s.Registry = prometheus.NewRegistry()
 	s.Logger = m.Logger.With("component", "web")
 	if err := s.Open(); err != nil {
@@ -73,6 +81,23 @@ func (c *ServeCmd) startJobs(m *Main, sessions *sqldb.SessionService) error {
 		return r.Stop(ctx)
 	})
 	return nil
+}
+
+// startMatcher loads every bank into memory and keeps it in step with the
+// database (changes by this process or any other) until Close.
+func (m *Main) startMatcher(banks *sqldb.BankService) (*index.Matcher, error) {
+	mt := index.NewMatcher(banks)
+	mt.Logger = m.Logger.With("component", "index")
+	start := time.Now()
+	if err := mt.Load(m.ctx); err != nil {
+		return nil, fmt.Errorf("load hash banks: %w", err)
+	}
+	m.Logger.Info("hash banks loaded", "entries", mt.Len(), "duration", time.Since(start).Round(time.Millisecond))
+	ctx, cancel := context.WithCancel(context.WithoutCancel(m.ctx))
+	done := make(chan struct{})
+	go func() { mt.Run(ctx); close(done) }()
+	m.onClose(func() error { cancel(); <-done; return nil })
+	return mt, nil
 }
 
 // bootstrapAdmin creates the "admin" account on the first start and prints
