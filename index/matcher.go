@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,7 +24,14 @@ type Matcher struct {
 	Banks vigie.BankService
 	// PollInterval is how often Run looks for changes. Default 1 s.
 	PollInterval time.Duration
-	Logger       *slog.Logger
+	// FloodLimit and FloodWindow guard against entries that match too much
+	// (a flat image, a bad list): an entry that matches more than
+	// FloodLimit distinct contents within FloodWindow is quarantined for a
+	// supervisor's review and stops matching. FloodLimit 0 turns it off.
+	FloodLimit  int
+	FloodWindow time.Duration
+	Now         func() time.Time
+	Logger      *slog.Logger
 
 	pdq    *Index
 	md5    *Exact[[16]byte]
@@ -41,6 +49,9 @@ func NewMatcher(banks vigie.BankService) *Matcher {
 	return &Matcher{
 		Banks:        banks,
 		PollInterval: time.Second,
+		FloodLimit:   100,
+		FloodWindow:  24 * time.Hour,
+		Now:          time.Now,
 		Logger:       slog.New(slog.DiscardHandler),
 		pdq:          New(),
 		md5:          NewExact[[16]byte](),
@@ -236,7 +247,59 @@ func (m *Matcher) Match(ctx context.Context, signals []vigie.Signal, opts vigie.
 	if err != nil {
 		return nil, err
 	}
-	return m.resolve(ctx, hits, banks)
+	matches, err := m.resolve(ctx, hits, banks)
+	if err != nil {
+		return nil, err
+	}
+	return m.guard(ctx, matches, signals)
+}
+
+// guard counts the distinct contents each matched entry has matched and
+// quarantines those past the flood limit, leaving them out of the result.
+// The content is known by its SHA-256, or by the first signal given.
+func (m *Matcher) guard(ctx context.Context, matches []*vigie.Match, signals []vigie.Signal) ([]*vigie.Match, error) {
+	if m.FloodLimit <= 0 || len(matches) == 0 {
+		return matches, nil
+	}
+	key := string(signals[0].Type) + ":" + strings.ToLower(signals[0].Value)
+	for _, s := range signals {
+		if s.Type == vigie.SignalSHA256 {
+			key = "sha256:" + strings.ToLower(s.Value)
+		}
+	}
+	ids := make([]int64, len(matches))
+	for i, mt := range matches {
+		ids[i] = mt.Entry.ID
+	}
+	now := m.Now()
+	counts, err := m.Banks.RecordHits(ctx, ids, key, now, now.Add(-m.FloodWindow))
+	if err != nil {
+		return nil, err
+	}
+	kept := matches[:0]
+	for _, mt := range matches {
+		if counts[mt.Entry.ID] <= m.FloodLimit {
+			kept = append(kept, mt)
+			continue
+		}
+		if err := m.quarantine(ctx, mt.Entry, counts[mt.Entry.ID]); err != nil {
+			return nil, err
+		}
+	}
+	return kept, nil
+}
+
+// quarantine takes an entry out of matching, here at once and in every
+// process through the change feed.
+func (m *Matcher) quarantine(ctx context.Context, e *vigie.BankEntry, hits int) error {
+	ctx = vigie.NewContextWithActor(ctx, "system:flood-guard")
+	if _, err := m.Banks.SetEntryStatus(ctx, e.ID, vigie.EntryQuarantined); err != nil {
+		return err
+	}
+	m.apply(&vigie.BankEntry{ID: e.ID, BankID: e.BankID, Signal: e.Signal, Value: e.Value, Status: vigie.EntryQuarantined})
+	m.Logger.Warn("bank entry quarantined: it matched too many different contents", "entry", e.ID, "bank", e.BankID,
+		"distinct_contents", hits, "window", m.FloodWindow)
+	return nil
 }
 
 // hit is one raw match before the entry is read from the database.

@@ -179,3 +179,36 @@ func TestMatcher_Run(t *testing.T) {
 		}
 	})
 }
+
+// TestMatcher_FloodGuard shows the guard quarantining an entry that matches
+// more distinct contents than the limit, while the same content asked again
+// does not count twice.
+func TestMatcher_FloodGuard(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, dsn string) {
+		f := setup(t, dsn)
+		f.m.FloodLimit = 3
+		for i := range 5 { // the same content five times: one distinct content
+			if got := f.match(t, vigie.MatchOptions{Banks: []string{"known"}}, pdqSig(hashA)); len(got) != 1 {
+				t.Fatalf("repeat %d: matches = %v", i, got)
+			}
+		}
+		for i := 1; i <= 2; i++ {
+			if got := f.match(t, vigie.MatchOptions{Banks: []string{"known"}}, pdqSig(flip(hashA, i))); len(got) != 1 {
+				t.Fatalf("content %d: matches = %v", i+1, got)
+			}
+		}
+		if got := f.match(t, vigie.MatchOptions{Banks: []string{"known"}}, pdqSig(flip(hashA, 3))); len(got) != 0 {
+			t.Fatalf("fourth distinct content still matches: %v", got)
+		}
+		entries, err := f.banks.FindEntries(f.ctx, vigie.EntryFilter{BankID: f.known.ID, IncludeInactive: true, Signal: vigie.SignalPDQ})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := entries[0].Status, vigie.EntryQuarantined; got != want {
+			t.Fatalf("status = %q, want %q", got, want)
+		}
+		if got := f.match(t, vigie.MatchOptions{Banks: []string{"known"}}, pdqSig(hashA)); len(got) != 0 {
+			t.Fatalf("quarantined entry still matches: %v", got)
+		}
+	})
+}
