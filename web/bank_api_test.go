@@ -378,3 +378,38 @@ func TestFamilyNeverShared(t *testing.T) {
 		check("GET "+path, st, strings.ReplaceAll(strings.ReplaceAll(body, "signal="+f.familyFP.PDQ, ""), "signal="+f.familyFP.MD5, ""))
 	}
 }
+
+func TestReviewQuarantine(t *testing.T) {
+	f := mustBankFixture(t)
+	ctx := vigie.NewContextWithActor(context.Background(), "system:flood-guard")
+	if _, err := f.ts.Banks.SetEntryStatus(ctx, f.knownEntry.ID, vigie.EntryQuarantined); err != nil {
+		t.Fatal(err)
+	}
+	f.ts.mustUser(t, "sam", vigie.RoleSupervisor, "correct horse battery")
+	f.ts.mustUser(t, "ana", vigie.RoleAnalyst, "correct horse battery")
+	t.Run("ErrAnalystForbidden", func(t *testing.T) {
+		b := f.ts.browser(t)
+		b.login("ana", "correct horse battery")
+		if st, _, _ := b.do("GET", "/review/entries", nil); st != http.StatusForbidden {
+			t.Fatalf("status=%d, want 403", st)
+		}
+	})
+	t.Run("SupervisorRestores", func(t *testing.T) {
+		b := f.ts.browser(t)
+		b.login("sam", "correct horse battery")
+		st, _, body := b.do("GET", "/review/entries", nil)
+		if st != 200 || !strings.Contains(body, fmt.Sprintf(`id="entry-%d"`, f.knownEntry.ID)) {
+			t.Fatalf("status=%d, quarantined entry not listed:\n%s", st, body)
+		}
+		if st, body := f.lookupJSON(t, "pdq", f.knownFP.PDQ); st != 200 || strings.Contains(body, `"bank": "ncmec"`) && strings.Contains(body, `"signal_type": "pdq"`) {
+			t.Fatalf("quarantined entry matches: %s", body)
+		}
+		st, _, body = b.do("POST", fmt.Sprintf("/review/entries/%d/restore", f.knownEntry.ID), nil)
+		if st != 200 || !strings.Contains(body, `id="empty"`) {
+			t.Fatalf("after restore status=%d:\n%s", st, body)
+		}
+		if _, body := f.lookupJSON(t, "pdq", f.knownFP.PDQ); !strings.Contains(body, `"signal_type": "pdq"`) {
+			t.Fatalf("restored entry does not match: %s", body)
+		}
+	})
+}

@@ -75,6 +75,11 @@ func (p Page) T(key string, args ...any) string { return p.msgs.T(p.Lang, key, a
 // Langs lists the languages to offer in the switcher.
 func (p Page) Langs() []string { return languages }
 
+// IsSupervisor reports whether the signed-in user reviews decisions.
+func (p Page) IsSupervisor() bool {
+	return p.User != nil && (p.User.Role == vigie.RoleSupervisor || p.User.Role == vigie.RoleAdmin)
+}
+
 // IsAdmin reports whether the signed-in user administers accounts.
 func (p Page) IsAdmin() bool { return p.User != nil && p.User.Role == vigie.RoleAdmin }
 

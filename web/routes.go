@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 	"strings"
+
+	vigie "github.com/vigie-hotline/vigie"
 )
 
 // route is one entry of the routing table. Keeping the table as data lets a
@@ -16,7 +18,8 @@ type route struct {
 func (s *Server) routeTable() []route {
 	page := func(h http.HandlerFunc) http.Handler { return h }
 	signedIn := func(h http.HandlerFunc) http.Handler { return s.requireSession(h) }
-	admin := func(h http.HandlerFunc) http.Handler { return s.requireRole(h, "admin") }
+	admin := func(h http.HandlerFunc) http.Handler { return s.requireRole(h, vigie.RoleAdmin) }
+	supervisor := func(h http.HandlerFunc) http.Handler { return s.requireRole(h, vigie.RoleSupervisor, vigie.RoleAdmin) }
 	partner := func(h http.HandlerFunc) http.Handler { return s.requireAPIKey(h) }
 	return []route{
 		{"GET /healthz", page(s.handleHealth)},
@@ -48,6 +51,9 @@ func (s *Server) routeTable() []route {
 		{"POST /admin/keys", admin(s.handleCreateKey)},
 		{"POST /admin/keys/{id}/revoke", admin(s.handleRevokeKey)},
 		{"GET /admin/audit", admin(s.handleAuditLog)},
+		{"GET /review/entries", supervisor(s.handleReviewEntries)},
+		{"POST /review/entries/{id}/restore", supervisor(s.handleReviewDecision(vigie.EntryActive, "review.restored"))},
+		{"POST /review/entries/{id}/disable", supervisor(s.handleReviewDecision(vigie.EntryDisabled, "review.disabled"))},
 
 		{"GET /api/v1/openapi.json", page(s.handleOpenAPI)},
 		{"GET /api/v1/me", partner(s.handleAPIMe)},
