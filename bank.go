@@ -204,10 +204,6 @@ type BankService interface {
 	FindEntriesByID(ctx context.Context, ids []int64) ([]*BankEntry, error)
 	// MaxEntrySeq returns the sequence number of the latest change.
 	MaxEntrySeq(ctx context.Context) (int64, error)
-	// RecordHits notes that content (identified by key) matched each entry,
-	// and returns for each entry how many distinct contents it matched since
-	// the given time.
-	RecordHits(ctx context.Context, entryIDs []int64, key string, at, since time.Time) (map[int64]int, error)
 }
 
 // Match is a stored entry that a queried fingerprint hits.

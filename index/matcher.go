@@ -27,7 +27,8 @@ type Matcher struct {
 	// FloodLimit and FloodWindow guard against entries that match too much
 	// (a flat image, a bad list): an entry that matches more than
 	// FloodLimit distinct contents within FloodWindow is quarantined for a
-	// supervisor's review and stops matching. FloodLimit 0 turns it off.
+	// supervisor's review and stops matching, in every process. Each
+	// process counts the lookups it answers. FloodLimit 0 turns it off.
 	FloodLimit  int
 	FloodWindow time.Duration
 	Now         func() time.Time
@@ -37,6 +38,8 @@ type Matcher struct {
 	md5    *Exact[[16]byte]
 	sha1   *Exact[[20]byte]
 	sha256 *Exact[[32]byte]
+
+	flood *floodCounter
 
 	mu    sync.RWMutex
 	banks map[int64]*vigie.Bank
@@ -57,6 +60,7 @@ func NewMatcher(banks vigie.BankService) *Matcher {
 		md5:          NewExact[[16]byte](),
 		sha1:         NewExact[[20]byte](),
 		sha256:       NewExact[[32]byte](),
+		flood:        newFloodCounter(),
 		banks:        map[int64]*vigie.Bank{},
 	}
 }
@@ -267,22 +271,15 @@ func (m *Matcher) guard(ctx context.Context, matches []*vigie.Match, signals []v
 			key = "sha256:" + strings.ToLower(s.Value)
 		}
 	}
-	ids := make([]int64, len(matches))
-	for i, mt := range matches {
-		ids[i] = mt.Entry.ID
-	}
 	now := m.Now()
-	counts, err := m.Banks.RecordHits(ctx, ids, key, now, now.Add(-m.FloodWindow))
-	if err != nil {
-		return nil, err
-	}
 	kept := matches[:0]
 	for _, mt := range matches {
-		if counts[mt.Entry.ID] <= m.FloodLimit {
+		n := m.flood.add(mt.Entry.ID, key, now, m.FloodWindow, m.FloodLimit)
+		if n <= m.FloodLimit {
 			kept = append(kept, mt)
 			continue
 		}
-		if err := m.quarantine(ctx, mt.Entry, counts[mt.Entry.ID]); err != nil {
+		if err := m.quarantine(ctx, mt.Entry, n); err != nil {
 			return nil, err
 		}
 	}
@@ -297,6 +294,7 @@ func (m *Matcher) quarantine(ctx context.Context, e *vigie.BankEntry, hits int) 
 		return err
 	}
 	m.apply(&vigie.BankEntry{ID: e.ID, BankID: e.BankID, Signal: e.Signal, Value: e.Value, Status: vigie.EntryQuarantined})
+	m.flood.forget(e.ID)
 	m.Logger.Warn("bank entry quarantined: it matched too many different contents", "entry", e.ID, "bank", e.BankID,
 		"distinct_contents", hits, "window", m.FloodWindow)
 	return nil

@@ -355,25 +355,3 @@ func (db *DB) CountEntries(ctx context.Context) (map[int64][]EntryCount, error) 
 	}
 	return out, rows.Err()
 }
-
-// RecordHits notes that content key matched each entry and returns, per
-// entry, the number of distinct contents matched since the given time. A
-// content seen before keeps its first time.
-func (s *BankService) RecordHits(ctx context.Context, entryIDs []int64, key string, at, since time.Time) (map[int64]int, error) {
-	out := make(map[int64]int, len(entryIDs))
-	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
-		for _, id := range entryIDs {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO entry_hits (entry_id, content_key, at) VALUES ($1, $2, $3)
-				ON CONFLICT (entry_id, content_key) DO NOTHING`, id, key, ms(at)); err != nil {
-				return fmt.Errorf("record hit: %w", err)
-			}
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM entry_hits WHERE entry_id = $1 AND at >= $2`, id, ms(since)).Scan(&n); err != nil {
-				return fmt.Errorf("count hits: %w", err)
-			}
-			out[id] = n
-		}
-		return nil
-	})
-	return out, err
-}
