@@ -226,7 +226,7 @@ func (s *Server) requireAPIKey(next http.HandlerFunc) http.Handler {
 			s.jsonError(w, r, vigie.Errorf(vigie.EUNAUTHORIZED, "send a partner API key as Authorization: Bearer vigie_…"))
 			return
 		}
-		k, u, err := s.APIKeys.FindAPIKeyByHash(r.Context(), HashAPIKey(key))
+		k, u, err := s.keys.find(r.Context(), s.APIKeys, HashAPIKey(key))
 		if err != nil {
 			if vigie.ErrorCode(err) == vigie.ENOTFOUND {
 				err = vigie.Errorf(vigie.EUNAUTHORIZED, "this API key is unknown or revoked")
@@ -234,13 +234,43 @@ func (s *Server) requireAPIKey(next http.HandlerFunc) http.Handler {
 			s.jsonError(w, r, err)
 			return
 		}
-		if err := s.APIKeys.TouchAPIKey(r.Context(), k.ID, 1, s.Now()); err != nil {
-			s.Logger.Error("count api key use", "key", k.ID, "err", err)
-		}
-		s.Logger.Info("api request", "route", r.Pattern, "apikey", k.ID, "partner", u.Username)
+		s.countKeyUse(r.Context(), k.ID)
+		s.Logger.Debug("api request", "route", r.Pattern, "apikey", k.ID, "partner", u.Username)
 		ctx := context.WithValue(r.Context(), ctxAPIKey, k)
 		ctx = context.WithValue(ctx, ctxUser, u)
 		ctx = vigie.NewContextWithActor(ctx, "apikey:"+itoa(k.ID)+" ("+u.Username+")")
 		next(w, r.WithContext(ctx))
 	})
+}
+
+// countKeyUse attributes a request to a key: at once when KeyUseFlush is 0,
+// else in memory, written every KeyUseFlush by the server.
+func (s *Server) countKeyUse(ctx context.Context, id int64) {
+	s.keys.used(id)
+	if s.KeyUseFlush > 0 {
+		return
+	}
+	if err := s.keys.flush(ctx, s.APIKeys); err != nil {
+		s.Logger.Error("count api key use", "key", id, "err", err)
+	}
+}
+
+// flushKeyUse writes counted key use every KeyUseFlush until ctx ends, and
+// once more at the end.
+func (s *Server) flushKeyUse(ctx context.Context) {
+	t := time.NewTicker(s.KeyUseFlush)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			if err := s.keys.flush(context.WithoutCancel(ctx), s.APIKeys); err != nil {
+				s.Logger.Error("count api key use", "err", err)
+			}
+			return
+		case <-t.C:
+			if err := s.keys.flush(ctx, s.APIKeys); err != nil {
+				s.Logger.Error("count api key use", "err", err)
+			}
+		}
+	}
 }

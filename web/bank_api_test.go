@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	vigie "github.com/vigie-hotline/vigie"
 	"github.com/vigie-hotline/vigie/fingerprint"
@@ -412,4 +413,45 @@ func TestReviewQuarantine(t *testing.T) {
 			t.Fatalf("restored entry does not match: %s", body)
 		}
 	})
+}
+
+// TestKeyUseCountedInMemory runs a real server that counts key use in
+// memory and checks that Close writes the counts.
+func TestKeyUseCountedInMemory(t *testing.T) {
+	f := mustBankFixture(t)
+	s := web.NewServer()
+	s.Addr, s.KeyCacheTTL, s.KeyUseFlush = "127.0.0.1:0", time.Minute, time.Hour
+	s.Users, s.Sessions, s.Throttle, s.APIKeys, s.Audit = f.ts.Users, f.ts.Sessions, f.ts.Throttle, f.ts.APIKeys, f.ts.Audit
+	s.Banks, s.Matcher, s.Fingerprinter = f.ts.Banks, f.ts.Matcher, f.ts.Fingerprinter
+	if err := s.Open(); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		req, _ := http.NewRequest("GET", s.URL()+"/m/lookup?signal_type=pdq&signal="+f.knownFP.PDQ, nil)
+		req.Header.Set("Authorization", "Bearer "+f.lookupKey)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("status=%d", resp.StatusCode)
+		}
+	}
+	keys, _ := f.ts.APIKeys.FindAPIKeys(context.Background(), 0)
+	var before int64
+	for _, k := range keys {
+		before += k.Requests
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	keys, _ = f.ts.APIKeys.FindAPIKeys(context.Background(), 0)
+	var after int64
+	for _, k := range keys {
+		after += k.Requests
+	}
+	if before != 0 || after != 3 {
+		t.Fatalf("requests counted before Close=%d, after=%d; want 0 then 3", before, after)
+	}
 }

@@ -34,6 +34,12 @@ type Server struct {
 	MaxFailuresPerUser int
 	MaxFailuresPerIP   int
 
+	// KeyCacheTTL is how long a partner key is trusted from memory; a
+	// revoked key stops working within it. 0 reads the key every request.
+	KeyCacheTTL time.Duration
+	// KeyUseFlush is how often counted key use is written; 0 writes it on
+	// every request.
+	KeyUseFlush time.Duration
 	// MetricsToken, when set, lets non-loopback clients read /metrics with
 	// "Authorization: Bearer TOKEN".
 	MetricsToken string
@@ -54,6 +60,9 @@ type Server struct {
 
 	ln       net.Listener
 	srv      *http.Server
+	keys     *keyCache
+	stop     context.CancelFunc
+	stopped  chan struct{}
 	pages    map[string]*template.Template
 	msgs     catalog
 	metrics  *metrics
@@ -69,6 +78,8 @@ func NewServer() *Server {
 		ThrottleWindow:     15 * time.Minute,
 		MaxFailuresPerUser: 5,
 		MaxFailuresPerIP:   30,
+		KeyCacheTTL:        5 * time.Second,
+		KeyUseFlush:        5 * time.Second,
 		Registry:           prometheus.NewRegistry(),
 		Logger:             slog.New(slog.DiscardHandler),
 		Now:                time.Now,
@@ -88,6 +99,7 @@ func (s *Server) Init() error {
 	if s.metrics, err = newMetrics(s.Registry); err != nil {
 		return err
 	}
+	s.keys = newKeyCache(s.KeyCacheTTL, s.Now)
 	s.handler = s.routes()
 	return nil
 }
@@ -119,6 +131,14 @@ func (s *Server) Open() error {
 			s.Logger.Error("http server stopped", "err", err)
 		}
 	}()
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stop, s.stopped = cancel, make(chan struct{})
+	go func() {
+		defer close(s.stopped)
+		if s.KeyUseFlush > 0 {
+			s.flushKeyUse(ctx)
+		}
+	}()
 	return nil
 }
 
@@ -138,5 +158,8 @@ func (s *Server) Close() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	return s.srv.Shutdown(ctx)
+	err := s.srv.Shutdown(ctx)
+	s.stop() // after the requests: their use is counted, then written
+	<-s.stopped
+	return err
 }

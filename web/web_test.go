@@ -35,6 +35,7 @@ func mustServer(t *testing.T, configure ...func(*web.Server)) *testServer {
 	t.Helper()
 	db := dbtest.MustOpenDB(t, dbtest.SQLiteDSN(t))
 	s := web.NewServer()
+	s.KeyCacheTTL, s.KeyUseFlush = 0, 0 // see every change at once
 	ss := sqldb.NewSessionService(db)
 	s.Users, s.Sessions, s.Throttle = sqldb.NewUserService(db), ss, ss
 	s.APIKeys, s.Audit = sqldb.NewAPIKeyService(db), sqldb.NewAuditService(db)

@@ -1,0 +1,83 @@
+package web
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	vigie "github.com/vigie-hotline/vigie"
+)
+
+// keyCache keeps recently seen partner keys in memory and counts their use,
+// so that a lookup costs no database round trip for its key: at thousands
+// of lookups a second, reading the key and writing its counter on every
+// request would be the bottleneck. A revoked key stops working within TTL.
+type keyCache struct {
+	ttl time.Duration
+	now func() time.Time
+
+	mu    sync.Mutex
+	keys  map[string]cachedKey // by hash
+	usage map[int64]keyUsage   // not yet written
+}
+
+type cachedKey struct {
+	key     *vigie.APIKey
+	user    *vigie.User
+	fetched time.Time
+}
+
+type keyUsage struct {
+	n    int64
+	last time.Time
+}
+
+func newKeyCache(ttl time.Duration, now func() time.Time) *keyCache {
+	return &keyCache{ttl: ttl, now: now, keys: map[string]cachedKey{}, usage: map[int64]keyUsage{}}
+}
+
+// find returns the key with that hash, from memory when it was read less
+// than TTL ago.
+func (c *keyCache) find(ctx context.Context, svc vigie.APIKeyService, hash []byte) (*vigie.APIKey, *vigie.User, error) {
+	now := c.now()
+	c.mu.Lock()
+	ck, ok := c.keys[string(hash)]
+	c.mu.Unlock()
+	if ok && now.Sub(ck.fetched) < c.ttl {
+		return ck.key, ck.user, nil
+	}
+	k, u, err := svc.FindAPIKeyByHash(ctx, hash)
+	if err != nil {
+		return nil, nil, err
+	}
+	if c.ttl > 0 {
+		c.mu.Lock()
+		c.keys[string(hash)] = cachedKey{key: k, user: u, fetched: now}
+		c.mu.Unlock()
+	}
+	return k, u, nil
+}
+
+// used counts one request of key id.
+func (c *keyCache) used(id int64) {
+	c.mu.Lock()
+	u := c.usage[id]
+	u.n++
+	u.last = c.now()
+	c.usage[id] = u
+	c.mu.Unlock()
+}
+
+// flush writes the counted use to the database.
+func (c *keyCache) flush(ctx context.Context, svc vigie.APIKeyService) error {
+	c.mu.Lock()
+	pending := c.usage
+	c.usage = map[int64]keyUsage{}
+	c.mu.Unlock()
+	for id, u := range pending {
+		if err := svc.TouchAPIKey(ctx, id, u.n, u.last); err != nil {
+			return err
+		}
+	}
+	return nil
+}
