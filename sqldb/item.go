@@ -1,0 +1,388 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	vigie "github.com/vigie-hotline/vigie"
+)
+
+const itemColumns = `id, case_id, url, evidence, md5, sha1, sha256, pdq, quality, width, height, format, state, priority,
+	family, classification, matches, fail_reason, stored, purged_at, created_at, updated_at`
+
+func queryItems(ctx context.Context, q queryer, tail string, args ...any) ([]*vigie.Item, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+itemColumns+` FROM items `+tail, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query items: %w", err)
+	}
+	defer rows.Close()
+	var out []*vigie.Item
+	for rows.Next() {
+		var it vigie.Item
+		var purged sql.NullInt64
+		var created, updated int64
+		if err := rows.Scan(&it.ID, &it.CaseID, &it.URL, &it.Evidence, &it.MD5, &it.SHA1, &it.SHA256, &it.PDQ, &it.Quality,
+			&it.Width, &it.Height, &it.Format, &it.State, &it.Priority, &it.Family, &it.Classification, &it.Matches,
+			&it.FailReason, &it.Stored, &purged, &created, &updated); err != nil {
+			return nil, fmt.Errorf("scan item: %w", err)
+		}
+		it.PurgedAt, it.CreatedAt, it.UpdatedAt = fromNullMS(purged), fromMS(created), fromMS(updated)
+		out = append(out, &it)
+	}
+	return out, rows.Err()
+}
+
+// CreateItem stores a fetched item and enqueues its processing in the same
+// transaction.
+func (s *ReportService) CreateItem(ctx context.Context, it *vigie.Item) error {
+	if it.State == "" {
+		it.State = vigie.ItemPending
+	}
+	return s.db.inTx(ctx, func(tx *sql.Tx) error {
+		now := s.db.now()
+		err := tx.QueryRowContext(ctx, `
+			INSERT INTO items (case_id, url, evidence, sha256, state, stored, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`,
+			it.CaseID, it.URL, orJSON(it.Evidence, "{}"), it.SHA256, string(it.State), it.Stored, ms(now)).Scan(&it.ID)
+		if err != nil {
+			return fmt.Errorf("insert item: %w", err)
+		}
+		it.CreatedAt, it.UpdatedAt = now, now
+		if it.State != vigie.ItemPending {
+			return nil
+		}
+		return s.Jobs.EnqueueTx(ctx, tx, vigie.ProcessItemJob{ItemID: it.ID})
+	})
+}
+
+func orJSON(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// FindItem returns ENOTFOUND if there is no such item.
+func (s *ReportService) FindItem(ctx context.Context, id int64) (*vigie.Item, error) {
+	return findItem(ctx, s.db.read, id)
+}
+
+func findItem(ctx context.Context, q queryer, id int64) (*vigie.Item, error) {
+	items, err := queryItems(ctx, q, `WHERE id = $1`, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(items) == 0 {
+		return nil, vigie.Errorf(vigie.ENOTFOUND, "no item %d", id)
+	}
+	return items[0], nil
+}
+
+// FindItems returns items by priority, then oldest first.
+func (s *ReportService) FindItems(ctx context.Context, f vigie.ItemFilter) ([]*vigie.Item, error) {
+	var where []string
+	var args []any
+	if f.CaseID != 0 {
+		args = append(args, f.CaseID)
+		where = append(where, "case_id = $"+strconv.Itoa(len(args)))
+	}
+	if f.SHA256 != "" {
+		args = append(args, f.SHA256)
+		where = append(where, "sha256 = $"+strconv.Itoa(len(args)))
+	}
+	if len(f.States) > 0 {
+		where = append(where, "state IN ("+placeholders(&args, toAny(f.States))+")")
+	}
+	tail := ""
+	if len(where) > 0 {
+		tail = "WHERE " + strings.Join(where, " AND ")
+	}
+	args = append(args, limitOr(f.Limit, 100))
+	return queryItems(ctx, s.db.read, tail+" ORDER BY priority DESC, id LIMIT $"+strconv.Itoa(len(args)), args...)
+}
+
+// UpdateItem stores what processing found and moves the item's case.
+func (s *ReportService) UpdateItem(ctx context.Context, it *vigie.Item) error {
+	return s.db.inTx(ctx, func(tx *sql.Tx) error {
+		it.UpdatedAt = s.db.now()
+		var purged any
+		if it.PurgedAt != nil {
+			purged = ms(*it.PurgedAt)
+		}
+		_, err := tx.ExecContext(ctx, `
+			UPDATE items SET md5 = $1, sha1 = $2, sha256 = $3, pdq = $4, quality = $5, width = $6, height = $7, format = $8,
+				state = $9, priority = $10, family = $11, classification = $12, matches = $13, fail_reason = $14,
+				stored = $15, purged_at = $16, updated_at = $17
+			WHERE id = $18`,
+			it.MD5, it.SHA1, it.SHA256, it.PDQ, it.Quality, it.Width, it.Height, it.Format, string(it.State), it.Priority,
+			it.Family, string(it.Classification), orJSON(it.Matches, "[]"), it.FailReason, it.Stored, purged, ms(it.UpdatedAt), it.ID)
+		if err != nil {
+			return fmt.Errorf("update item: %w", err)
+		}
+		if it.State == vigie.ItemAuto {
+			if _, err := appendAudit(ctx, s.db, tx, "item.auto_classify", itemObject(it.ID),
+				map[string]any{"case": caseObject(it.CaseID), "classification": it.Classification}); err != nil {
+				return err
+			}
+		}
+		return recomputeCase(ctx, s.db, tx, it.CaseID)
+	})
+}
+
+// recomputeCase derives a case's state from its items: illegal once any
+// item is classified illegal; awaiting while any waits; not illegal once
+// all are decided otherwise; unreachable when none could be processed. A
+// case without items keeps its state (the fetch decides it).
+func recomputeCase(ctx context.Context, db *DB, tx *sql.Tx, caseID int64) error {
+	items, err := queryItems(ctx, tx, `WHERE case_id = $1`, caseID)
+	if err != nil || len(items) == 0 {
+		return err
+	}
+	var illegal, waiting, decided, failed int
+	for _, it := range items {
+		switch {
+		case (it.State == vigie.ItemAssessed || it.State == vigie.ItemAuto) && it.Classification.Illegal():
+			illegal++
+		case it.State == vigie.ItemPending || it.State == vigie.ItemAwaiting || it.State == vigie.ItemConfirming:
+			waiting++
+		case it.State == vigie.ItemFailed:
+			failed++
+		default:
+			decided++
+		}
+	}
+	state, reason := vigie.CaseAwaiting, ""
+	switch {
+	case illegal > 0:
+		state = vigie.CaseIllegal
+	case waiting > 0:
+		state = vigie.CaseAwaiting
+	case decided > 0:
+		state = vigie.CaseNotIllegal
+	default:
+		state, reason = vigie.CaseUnreachable, "no item could be processed"
+	}
+	var cur vigie.CaseState
+	if err := tx.QueryRowContext(ctx, `SELECT state FROM cases WHERE id = $1`, caseID).Scan(&cur); err != nil {
+		return err
+	}
+	if cur == vigie.CaseFetching && state == vigie.CaseAwaiting {
+		return nil // still fetching: the crawl moves it on when done
+	}
+	return setCaseState(ctx, db, tx, caseID, state, reason)
+}
+
+// RecomputeCase moves a case to the state its items call for.
+func (s *ReportService) RecomputeCase(ctx context.Context, caseID int64) error {
+	return s.db.inTx(ctx, func(tx *sql.Tx) error { return recomputeCase(ctx, s.db, tx, caseID) })
+}
+
+// PriorClassification returns the final classification of content with
+// this SHA-256, if an earlier item was decided.
+func (s *ReportService) PriorClassification(ctx context.Context, sha256 string) (vigie.Classification, error) {
+	var c string
+	err := s.db.read.QueryRowContext(ctx, `SELECT classification FROM items WHERE sha256 = $1 AND state IN ('assessed', 'auto_classified')
+		AND classification <> '' AND classification <> 'cannot_assess' ORDER BY id LIMIT 1`, sha256).Scan(&c)
+	if err == sql.ErrNoRows {
+		return "", nil
+	}
+	return vigie.Classification(c), err
+}
+
+const assessmentColumns = `id, item_id, analyst_id, classification, age_group, content_type, notes, add_to_benign, status,
+	confirmed_by, confirmed_at, created_at`
+
+func queryAssessments(ctx context.Context, q queryer, tail string, args ...any) ([]*vigie.Assessment, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+assessmentColumns+` FROM assessments `+tail, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query assessments: %w", err)
+	}
+	defer rows.Close()
+	var out []*vigie.Assessment
+	for rows.Next() {
+		var a vigie.Assessment
+		var by, at sql.NullInt64
+		var created int64
+		if err := rows.Scan(&a.ID, &a.ItemID, &a.AnalystID, &a.Classification, &a.AgeGroup, &a.ContentType, &a.Notes,
+			&a.AddToBenign, &a.Status, &by, &at, &created); err != nil {
+			return nil, fmt.Errorf("scan assessment: %w", err)
+		}
+		a.ConfirmedBy, a.ConfirmedAt, a.CreatedAt = by.Int64, fromNullMS(at), fromMS(created)
+		out = append(out, &a)
+	}
+	return out, rows.Err()
+}
+
+// FindAssessments returns an item's assessments, or those with a status.
+func (s *ReportService) FindAssessments(ctx context.Context, itemID int64, status vigie.AssessmentStatus) ([]*vigie.Assessment, error) {
+	if itemID != 0 {
+		return queryAssessments(ctx, s.db.read, `WHERE item_id = $1 ORDER BY id`, itemID)
+	}
+	return queryAssessments(ctx, s.db.read, `WHERE status = $1 ORDER BY id LIMIT 500`, string(status))
+}
+
+// Assess records a decision about an item that waits for one. A decision
+// that the content is illegal waits for a second person; any other is
+// final at once, and "not illegal" may put the content in the benign bank.
+func (s *ReportService) Assess(ctx context.Context, a *vigie.Assessment) error {
+	if _, err := vigie.ParseClassification(string(a.Classification)); err != nil {
+		return err
+	}
+	return s.db.inTx(ctx, func(tx *sql.Tx) error {
+		it, err := findItem(ctx, tx, a.ItemID)
+		if err != nil {
+			return err
+		}
+		if it.State != vigie.ItemAwaiting {
+			return vigie.Errorf(vigie.ECONFLICT, "this item is not waiting for an assessment (it is %s)", it.State)
+		}
+		a.Status, it.State = vigie.AssessmentFinal, vigie.ItemAssessed
+		if a.Classification.Illegal() {
+			a.Status, it.State = vigie.AssessmentPending, vigie.ItemConfirming
+		} else {
+			it.Classification = a.Classification
+		}
+		if a.Classification == vigie.ClassCannotAssess {
+			it.State = vigie.ItemAwaiting // back in the queue for someone else
+		}
+		if err := s.insertAssessment(ctx, tx, a); err != nil {
+			return err
+		}
+		if err := s.setItemDecision(ctx, tx, it); err != nil {
+			return err
+		}
+		if a.Classification == vigie.ClassNotIllegal && a.AddToBenign {
+			if err := s.bankItem(ctx, tx, s.BenignBank, vigie.BankBenign, it, a); err != nil {
+				return err
+			}
+		}
+		return recomputeCase(ctx, s.db, tx, it.CaseID)
+	})
+}
+
+func (s *ReportService) insertAssessment(ctx context.Context, tx *sql.Tx, a *vigie.Assessment) error {
+	a.CreatedAt = s.db.now()
+	err := tx.QueryRowContext(ctx, `
+		INSERT INTO assessments (item_id, analyst_id, classification, age_group, content_type, notes, add_to_benign, status, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		a.ItemID, a.AnalystID, string(a.Classification), a.AgeGroup, a.ContentType, a.Notes, a.AddToBenign, string(a.Status), ms(a.CreatedAt)).Scan(&a.ID)
+	if err != nil {
+		return fmt.Errorf("insert assessment: %w", err)
+	}
+	_, err = appendAudit(ctx, s.db, tx, "item.assess", itemObject(a.ItemID), map[string]any{
+		"assessment": a.ID, "classification": a.Classification, "age_group": a.AgeGroup,
+		"content_type": a.ContentType, "status": a.Status, "add_to_benign": a.AddToBenign})
+	return err
+}
+
+func (s *ReportService) setItemDecision(ctx context.Context, tx *sql.Tx, it *vigie.Item) error {
+	_, err := tx.ExecContext(ctx, `UPDATE items SET state = $1, classification = $2, updated_at = $3 WHERE id = $4`,
+		string(it.State), string(it.Classification), ms(s.db.now()), it.ID)
+	return err
+}
+
+// Confirm records the second person's view of a pending illegal decision.
+// Agreement makes it final and puts the content's hashes in the known-abuse
+// bank; disagreement sends the item back to the queue.
+func (s *ReportService) Confirm(ctx context.Context, assessmentID, userID int64, agree bool) (*vigie.Assessment, error) {
+	var a *vigie.Assessment
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		as, err := queryAssessments(ctx, tx, `WHERE id = $1`, assessmentID)
+		if err != nil {
+			return err
+		}
+		if len(as) == 0 {
+			return vigie.Errorf(vigie.ENOTFOUND, "no assessment %d", assessmentID)
+		}
+		a = as[0]
+		switch {
+		case a.Status != vigie.AssessmentPending:
+			return vigie.Errorf(vigie.ECONFLICT, "this assessment is not waiting for confirmation")
+		case a.AnalystID == userID:
+			return vigie.Errorf(vigie.EFORBIDDEN, "a second person must confirm: you made this assessment")
+		}
+		return s.decide(ctx, tx, a, userID, agree)
+	})
+	return a, err
+}
+
+func (s *ReportService) decide(ctx context.Context, tx *sql.Tx, a *vigie.Assessment, userID int64, agree bool) error {
+	it, err := findItem(ctx, tx, a.ItemID)
+	if err != nil {
+		return err
+	}
+	now := s.db.now()
+	a.Status, a.ConfirmedBy, a.ConfirmedAt = vigie.AssessmentRejected, userID, &now
+	it.State, it.Classification = vigie.ItemAwaiting, ""
+	if agree {
+		a.Status, it.State, it.Classification = vigie.AssessmentConfirmed, vigie.ItemAssessed, a.Classification
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE assessments SET status = $1, confirmed_by = $2, confirmed_at = $3 WHERE id = $4`,
+		string(a.Status), userID, ms(now), a.ID); err != nil {
+		return fmt.Errorf("update assessment: %w", err)
+	}
+	if err := s.setItemDecision(ctx, tx, it); err != nil {
+		return err
+	}
+	if _, err := appendAudit(ctx, s.db, tx, "item.confirm", itemObject(it.ID),
+		map[string]any{"assessment": a.ID, "agree": agree, "classification": a.Classification}); err != nil {
+		return err
+	}
+	if agree {
+		if err := s.bankItem(ctx, tx, s.KnownBank, vigie.BankKnown, it, a); err != nil {
+			return err
+		}
+	}
+	return recomputeCase(ctx, s.db, tx, it.CaseID)
+}
+
+// bankItem adds an item's hashes to the named bank, creating the bank the
+// first time. The PDQ hash goes in only when its quality can be trusted.
+func (s *ReportService) bankItem(ctx context.Context, tx *sql.Tx, name string, kind vigie.BankKind, it *vigie.Item, a *vigie.Assessment) error {
+	bankID, err := ensureBank(ctx, s.db, tx, name, kind)
+	if err != nil {
+		return err
+	}
+	meta := map[string]any{"classification": a.Classification, "age_group": a.AgeGroup, "content_type": a.ContentType,
+		"item": it.ID, "assessment": a.ID}
+	var entries []*vigie.BankEntry
+	for _, sig := range []vigie.Signal{{Type: vigie.SignalMD5, Value: it.MD5}, {Type: vigie.SignalSHA256, Value: it.SHA256}, {Type: vigie.SignalPDQ, Value: it.PDQ}} {
+		if sig.Value == "" || (sig.Type == vigie.SignalPDQ && it.Quality < vigie.MinPDQQuality) {
+			continue
+		}
+		entries = append(entries, &vigie.BankEntry{Signal: sig.Type, Value: sig.Value, Metadata: meta})
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	bs := &BankService{db: s.db}
+	if _, err := bs.insertEntries(ctx, tx, bankID, entries, s.db.now()); err != nil {
+		return err
+	}
+	raw, _ := json.Marshal(meta)
+	_, err = appendAudit(ctx, s.db, tx, "bank.entries_add", bankObject(bankID), map[string]any{"added": len(entries), "from": itemObject(it.ID), "meta": string(raw)})
+	return err
+}
+
+// ensureBank returns the id of the named bank, creating it with the
+// default threshold if it does not exist.
+func ensureBank(ctx context.Context, db *DB, tx *sql.Tx, name string, kind vigie.BankKind) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `SELECT id FROM banks WHERE name = $1`, name).Scan(&id)
+	if err != sql.ErrNoRows {
+		return id, err
+	}
+	now := ms(db.now())
+	err = tx.QueryRowContext(ctx, `INSERT INTO banks (name, kind, threshold, enabled, source, description, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`, name, string(kind), vigie.DefaultPDQThreshold, true, "hotline",
+		"Content confirmed by this hotline's analysts.", now).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("create bank %s: %w", name, err)
+	}
+	_, err = appendAudit(ctx, db, tx, "bank.create", bankObject(id), map[string]any{"name": name, "kind": kind, "automatic": true})
+	return id, err
+}
