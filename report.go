@@ -252,6 +252,16 @@ type ReportService interface {
 	// FindAssessments returns the assessments of an item, or with the
 	// given status when itemID is 0.
 	FindAssessments(ctx context.Context, itemID int64, status AssessmentStatus) ([]*Assessment, error)
+
+	// RecomputeCase moves a case to the state its items call for.
+	RecomputeCase(ctx context.Context, caseID int64) error
+	// PurgeCandidates returns the SHA-256 of stored content whose every
+	// item was decided before the given time, in cases without a legal hold.
+	PurgeCandidates(ctx context.Context, decidedBefore time.Time) ([]string, error)
+	// MarkPurged records that the bytes of content sha256 were deleted.
+	MarkPurged(ctx context.Context, sha256 string, at time.Time) error
+	// SetLegalHold keeps a case's fetched bytes past their retention.
+	SetLegalHold(ctx context.Context, caseID int64, hold bool) error
 }
 
 // Jobs of the intake pipeline.

@@ -118,4 +118,33 @@ type UserService interface {
 	// UpdateUser changes the given fields; ENOTFOUND if there is no such user.
 	// Disabling a user or changing the password ends all their sessions.
 	UpdateUser(ctx context.Context, id int64, upd UserUpdate) (*User, error)
+	// FindWellness returns a user's wellness settings, or the defaults.
+	FindWellness(ctx context.Context, userID int64) (Wellness, error)
+	// SaveWellness stores a user's wellness settings.
+	SaveWellness(ctx context.Context, userID int64, w Wellness) error
+}
+
+// Wellness holds an analyst's protections when looking at reported content.
+type Wellness struct {
+	// Blur is the strength of the preview's blur, 0 (none) to 100.
+	Blur int
+	// Grey shows previews in greyscale.
+	Grey bool
+	// PauseAfter reminds the analyst to take a break after this many
+	// assessments in a row; 0 turns the reminder off.
+	PauseAfter int
+}
+
+// DefaultWellness is what an analyst gets until they choose.
+var DefaultWellness = Wellness{Blur: 60, Grey: true, PauseAfter: 25}
+
+// Validate returns EINVALID if a setting is out of range.
+func (w Wellness) Validate() error {
+	if w.Blur < 0 || w.Blur > 100 {
+		return Errorf(EINVALID, "blur is between 0 and 100")
+	}
+	if w.PauseAfter < 0 || w.PauseAfter > 1000 {
+		return Errorf(EINVALID, "the pause reminder is between 0 (off) and 1000 items")
+	}
+	return nil
 }

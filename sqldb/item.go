@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	vigie "github.com/vigie-hotline/vigie"
 )
@@ -279,10 +280,36 @@ func (s *ReportService) insertAssessment(ctx context.Context, tx *sql.Tx, a *vig
 	return err
 }
 
+// setItemDecision stores an item's state and classification. A final
+// decision also classifies every other item of the same content still in
+// the queue, so that no analyst sees content twice once it is decided.
 func (s *ReportService) setItemDecision(ctx context.Context, tx *sql.Tx, it *vigie.Item) error {
-	_, err := tx.ExecContext(ctx, `UPDATE items SET state = $1, classification = $2, updated_at = $3 WHERE id = $4`,
-		string(it.State), string(it.Classification), ms(s.db.now()), it.ID)
-	return err
+	now := ms(s.db.now())
+	if _, err := tx.ExecContext(ctx, `UPDATE items SET state = $1, classification = $2, updated_at = $3 WHERE id = $4`,
+		string(it.State), string(it.Classification), now, it.ID); err != nil {
+		return fmt.Errorf("update item: %w", err)
+	}
+	if it.State != vigie.ItemAssessed || it.SHA256 == "" || it.Classification == vigie.ClassCannotAssess {
+		return nil
+	}
+	siblings, err := queryItems(ctx, tx, `WHERE sha256 = $1 AND state = 'awaiting' AND NOT family AND id <> $2`, it.SHA256, it.ID)
+	if err != nil {
+		return err
+	}
+	for _, sib := range siblings {
+		if _, err := tx.ExecContext(ctx, `UPDATE items SET state = 'auto_classified', classification = $1, updated_at = $2 WHERE id = $3`,
+			string(it.Classification), now, sib.ID); err != nil {
+			return fmt.Errorf("classify same content: %w", err)
+		}
+		if _, err := appendAudit(ctx, s.db, tx, "item.auto_classify", itemObject(sib.ID),
+			map[string]any{"same_content_as": itemObject(it.ID), "classification": it.Classification}); err != nil {
+			return err
+		}
+		if err := recomputeCase(ctx, s.db, tx, sib.CaseID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Confirm records the second person's view of a pending illegal decision.
@@ -385,4 +412,56 @@ func ensureBank(ctx context.Context, db *DB, tx *sql.Tx, name string, kind vigie
 	}
 	_, err = appendAudit(ctx, db, tx, "bank.create", bankObject(id), map[string]any{"name": name, "kind": kind, "automatic": true})
 	return id, err
+}
+
+// PurgeCandidates returns stored content whose items were all decided
+// before the given time, none in a case under legal hold.
+func (s *ReportService) PurgeCandidates(ctx context.Context, decidedBefore time.Time) ([]string, error) {
+	rows, err := s.db.read.QueryContext(ctx, `
+		SELECT i.sha256 FROM items i JOIN cases c ON c.id = i.case_id
+		WHERE i.stored = $1 AND i.sha256 <> ''
+		GROUP BY i.sha256
+		HAVING max(CASE WHEN i.state IN ('assessed', 'auto_classified', 'failed') AND i.updated_at < $2 AND NOT c.legal_hold THEN 0 ELSE 1 END) = 0
+		LIMIT 1000`, true, ms(decidedBefore))
+	if err != nil {
+		return nil, fmt.Errorf("purge candidates: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// MarkPurged records that the bytes of content sha256 are gone.
+func (s *ReportService) MarkPurged(ctx context.Context, sha256 string, at time.Time) error {
+	return s.db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE items SET stored = $1, purged_at = $2 WHERE sha256 = $3 AND stored = $4`, false, ms(at), sha256, true)
+		if err != nil {
+			return fmt.Errorf("mark purged: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		_, err = appendAudit(ctx, s.db, tx, "content.purge", "sha256:"+sha256, map[string]any{"items": n})
+		return err
+	})
+}
+
+// SetLegalHold keeps (or releases) a case's fetched bytes past retention.
+func (s *ReportService) SetLegalHold(ctx context.Context, caseID int64, hold bool) error {
+	return s.db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE cases SET legal_hold = $1, updated_at = $2 WHERE id = $3`, hold, ms(s.db.now()), caseID)
+		if err != nil {
+			return fmt.Errorf("legal hold: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return vigie.Errorf(vigie.ENOTFOUND, "no case %d", caseID)
+		}
+		_, err = appendAudit(ctx, s.db, tx, "case.legal_hold", caseObject(caseID), map[string]any{"hold": hold})
+		return err
+	})
 }

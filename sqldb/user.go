@@ -189,3 +189,24 @@ func notFound(err error, what string) error {
 	}
 	return err
 }
+
+// FindWellness returns a user's wellness settings, or the defaults.
+func (s *UserService) FindWellness(ctx context.Context, userID int64) (vigie.Wellness, error) {
+	w := vigie.DefaultWellness
+	err := s.db.read.QueryRowContext(ctx, `SELECT blur, grey, pause_after FROM wellness WHERE user_id = $1`, userID).Scan(&w.Blur, &w.Grey, &w.PauseAfter)
+	if errors.Is(err, sql.ErrNoRows) {
+		return vigie.DefaultWellness, nil
+	}
+	return w, err
+}
+
+// SaveWellness stores a user's wellness settings.
+func (s *UserService) SaveWellness(ctx context.Context, userID int64, w vigie.Wellness) error {
+	if err := w.Validate(); err != nil {
+		return err
+	}
+	_, err := s.db.write.ExecContext(ctx, `INSERT INTO wellness (user_id, blur, grey, pause_after) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (user_id) DO UPDATE SET blur = excluded.blur, grey = excluded.grey, pause_after = excluded.pause_after`,
+		userID, w.Blur, w.Grey, w.PauseAfter)
+	return err
+}
