@@ -84,7 +84,7 @@ func TestRender_Size(t *testing.T) {
 		w, h, maxSide int
 		wantW, wantH  int
 	}{
-		{"OKWide", 2000, 1000, 0, 480, 240},
+		{"OKWide", 1000, 500, 0, 480, 240},
 		{"OKTall", 300, 1200, 0, 120, 480},
 		{"OKSmallNotEnlarged", 100, 50, 0, 100, 50},
 		{"OKMaxSide", 640, 640, 64, 64, 64},
