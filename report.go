@@ -253,6 +253,9 @@ type ReportService interface {
 	// given status when itemID is 0.
 	FindAssessments(ctx context.Context, itemID int64, status AssessmentStatus) ([]*Assessment, error)
 
+	// CountAssessments returns how many assessments an analyst made since
+	// the given time (for the pause reminder).
+	CountAssessments(ctx context.Context, analystID int64, since time.Time) (int, error)
 	// RecomputeCase moves a case to the state its items call for.
 	RecomputeCase(ctx context.Context, caseID int64) error
 	// PurgeCandidates returns the SHA-256 of stored content whose every

@@ -465,3 +465,11 @@ func (s *ReportService) SetLegalHold(ctx context.Context, caseID int64, hold boo
 		return err
 	})
 }
+
+// CountAssessments returns how many assessments an analyst made since the
+// given time.
+func (s *ReportService) CountAssessments(ctx context.Context, analystID int64, since time.Time) (int, error) {
+	var n int
+	err := s.db.read.QueryRowContext(ctx, `SELECT count(*) FROM assessments WHERE analyst_id = $1 AND created_at >= $2`, analystID, ms(since)).Scan(&n)
+	return n, err
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -235,7 +236,9 @@ func (s *Server) requireAPIKey(next http.HandlerFunc) http.Handler {
 			return
 		}
 		s.countKeyUse(r.Context(), k.ID)
-		s.Logger.Debug("api request", "route", r.Pattern, "apikey", k.ID, "partner", u.Username)
+		if s.Logger.Enabled(r.Context(), slog.LevelDebug) {
+			s.Logger.Debug("api request", "route", r.Pattern, "apikey", k.ID, "partner", u.Username)
+		}
 		ctx := context.WithValue(r.Context(), ctxAPIKey, k)
 		ctx = context.WithValue(ctx, ctxUser, u)
 		ctx = vigie.NewContextWithActor(ctx, "apikey:"+itoa(k.ID)+" ("+u.Username+")")

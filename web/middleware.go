@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"crypto/sha256"
+	"log/slog"
 	"net"
 	"net/http"
 	"runtime/debug"
@@ -70,9 +71,14 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		if pattern == "" {
 			pattern = "unmatched"
 		}
+		d := time.Since(start)
 		s.metrics.requests.WithLabelValues(r.Method, strconv.Itoa(sw.status)).Inc()
-		s.metrics.duration.WithLabelValues(r.Method).Observe(time.Since(start).Seconds())
-		s.Logger.Debug("request", "method", r.Method, "route", pattern, "status", sw.status, "duration", time.Since(start))
+		s.metrics.duration.WithLabelValues(r.Method).Observe(d.Seconds())
+		// Checked first: building the attributes costs allocations on
+		// every request, logged or not.
+		if s.Logger.Enabled(r.Context(), slog.LevelDebug) {
+			s.Logger.Debug("request", "method", r.Method, "route", pattern, "status", sw.status, "duration", d)
+		}
 	})
 }
 

@@ -35,6 +35,7 @@ func parsePages() (map[string]*template.Template, error) {
 		return nil, err
 	}
 	funcs := template.FuncMap{
+		"list": func(v ...string) []string { return v },
 		"date": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 		"datep": func(t *time.Time) string {
 			if t == nil {
@@ -78,6 +79,11 @@ func (p Page) Langs() []string { return languages }
 // IsSupervisor reports whether the signed-in user reviews decisions.
 func (p Page) IsSupervisor() bool {
 	return p.User != nil && (p.User.Role == vigie.RoleSupervisor || p.User.Role == vigie.RoleAdmin)
+}
+
+// IsStaff reports whether the signed-in user assesses content.
+func (p Page) IsStaff() bool {
+	return p.User != nil && (p.User.Role == vigie.RoleAnalyst || p.User.Role == vigie.RoleSupervisor)
 }
 
 // IsAdmin reports whether the signed-in user administers accounts.

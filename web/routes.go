@@ -20,12 +20,21 @@ func (s *Server) routeTable() []route {
 	signedIn := func(h http.HandlerFunc) http.Handler { return s.requireSession(h) }
 	admin := func(h http.HandlerFunc) http.Handler { return s.requireRole(h, vigie.RoleAdmin) }
 	supervisor := func(h http.HandlerFunc) http.Handler { return s.requireRole(h, vigie.RoleSupervisor, vigie.RoleAdmin) }
+	// Content is shown to the people who assess it, and no one else.
+	staff := func(h http.HandlerFunc) http.Handler {
+		return s.requireRole(h, vigie.RoleAnalyst, vigie.RoleSupervisor)
+	}
 	partner := func(h http.HandlerFunc) http.Handler { return s.requireAPIKey(h) }
 	return []route{
 		{"GET /healthz", page(s.handleHealth)},
 		{"GET /metrics", s.metricsHandler()},
 		{"GET /static/", http.StripPrefix("/static/", http.FileServerFS(staticFS()))},
 		{"POST /lang", page(s.handleLang)},
+
+		{"GET /report", page(s.handleReportForm)},
+		{"POST /report", page(s.handleReport)},
+		{"GET /report/status", page(s.handleStatusForm)},
+		{"POST /report/status", page(s.handleStatus)},
 
 		{"GET /login", page(s.handleLoginForm)},
 		{"POST /login", page(s.handleLogin)},
@@ -51,12 +60,24 @@ func (s *Server) routeTable() []route {
 		{"POST /admin/keys", admin(s.handleCreateKey)},
 		{"POST /admin/keys/{id}/revoke", admin(s.handleRevokeKey)},
 		{"GET /admin/audit", admin(s.handleAuditLog)},
+		{"GET /queue", staff(s.handleQueue)},
+		{"GET /confirmations", staff(s.handleConfirmations)},
+		{"GET /items/{id}", staff(s.handleItem)},
+		{"GET /items/{id}/preview.png", staff(s.handlePreview)},
+		{"POST /items/{id}/reveal", staff(s.handleReveal)},
+		{"GET /items/{id}/original", staff(s.handleOriginal)},
+		{"POST /items/{id}/assess", staff(s.handleAssess)},
+		{"POST /items/{id}/confirm", staff(s.handleConfirm)},
+		{"GET /account/wellness", staff(s.handleWellness)},
+		{"POST /account/wellness", staff(s.handleSaveWellness)},
 		{"GET /review/entries", supervisor(s.handleReviewEntries)},
 		{"POST /review/entries/{id}/restore", supervisor(s.handleReviewDecision(vigie.EntryActive, "review.restored"))},
 		{"POST /review/entries/{id}/disable", supervisor(s.handleReviewDecision(vigie.EntryDisabled, "review.disabled"))},
 
 		{"GET /api/v1/openapi.json", page(s.handleOpenAPI)},
 		{"GET /api/v1/me", partner(s.handleAPIMe)},
+		{"POST /api/v1/reports", s.optionalAPIKey(s.handleAPIReport)},
+		{"GET /api/v1/reports/{code}", page(s.handleAPIReportStatus)},
 		{"POST /api/v1/lookup", partner(s.handleAPILookup)},
 		{"GET /api/v1/banks", partner(s.handleAPIBanks)},
 		{"GET /api/v1/banks/{name}/entries", partner(s.handleAPIEntries)},

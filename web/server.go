@@ -50,7 +50,20 @@ type Server struct {
 	APIKeys  vigie.APIKeyService
 	Audit    vigie.AuditService
 	Banks    vigie.BankService
-	Matcher  vigie.Matcher
+	Reports  vigie.ReportService
+	// Quarantine holds fetched content, for previews and reveals.
+	Quarantine vigie.Quarantine
+	// Categories lists the report categories, the first being the default.
+	Categories []string
+	// PINKey keys the hash of report PINs.
+	PINKey []byte
+	// ReportsPerHour and ReportBurst limit public reports per address;
+	// PartnerReportsPerHour those of each partner key. A zero burst turns
+	// the limit off.
+	ReportsPerHour        int
+	ReportBurst           int
+	PartnerReportsPerHour int
+	Matcher               vigie.Matcher
 	// Fingerprinter hashes uploaded images for lookups.
 	Fingerprinter vigie.Fingerprinter
 	// Registry collects the metrics served at /metrics.
@@ -58,31 +71,37 @@ type Server struct {
 	Logger   *slog.Logger
 	Now      func() time.Time
 
-	ln       net.Listener
-	srv      *http.Server
-	keys     *keyCache
-	stop     context.CancelFunc
-	stopped  chan struct{}
-	pages    map[string]*template.Template
-	msgs     catalog
-	metrics  *metrics
-	handler  http.Handler
-	apiRoute []route
+	ln             net.Listener
+	srv            *http.Server
+	keys           *keyCache
+	publicReports  *rateLimiter
+	partnerReports *rateLimiter
+	stop           context.CancelFunc
+	stopped        chan struct{}
+	pages          map[string]*template.Template
+	msgs           catalog
+	metrics        *metrics
+	handler        http.Handler
+	apiRoute       []route
 }
 
 // NewServer returns a Server with defaults filled in.
 func NewServer() *Server {
 	return &Server{
-		Addr:               "127.0.0.1:8080",
-		SessionTTL:         12 * time.Hour,
-		ThrottleWindow:     15 * time.Minute,
-		MaxFailuresPerUser: 5,
-		MaxFailuresPerIP:   30,
-		KeyCacheTTL:        5 * time.Second,
-		KeyUseFlush:        5 * time.Second,
-		Registry:           prometheus.NewRegistry(),
-		Logger:             slog.New(slog.DiscardHandler),
-		Now:                time.Now,
+		Addr:                  "127.0.0.1:8080",
+		SessionTTL:            12 * time.Hour,
+		ThrottleWindow:        15 * time.Minute,
+		MaxFailuresPerUser:    5,
+		MaxFailuresPerIP:      30,
+		KeyCacheTTL:           5 * time.Second,
+		Categories:            []string{vigie.CategoryCSAM, "sextortion", "terrorism", "hate", "other"},
+		ReportsPerHour:        30,
+		ReportBurst:           10,
+		PartnerReportsPerHour: 36000000,
+		KeyUseFlush:           5 * time.Second,
+		Registry:              prometheus.NewRegistry(),
+		Logger:                slog.New(slog.DiscardHandler),
+		Now:                   time.Now,
 	}
 }
 
@@ -100,6 +119,8 @@ func (s *Server) Init() error {
 		return err
 	}
 	s.keys = newKeyCache(s.KeyCacheTTL, s.Now)
+	s.publicReports = newRateLimiter(s.ReportsPerHour, s.ReportBurst, s.Now)
+	s.partnerReports = newRateLimiter(s.PartnerReportsPerHour, max(1000, s.PartnerReportsPerHour/3600), s.Now)
 	s.handler = s.routes()
 	return nil
 }
