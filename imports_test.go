@@ -10,10 +10,10 @@ const module = "github.com/vigie-hotline/vigie"
 
 // adapters implement the domain's interfaces, one dependency each; they
 // never import one another, so that only cmd/vigie wires them together.
-var adapters = []string{"sqldb", "web", "fetch", "index", "mail", "jobs", "hosting", "guard"}
+var adapters = []string{"sqldb", "web", "fetch", "index", "mail", "jobs", "hosting", "guard", "vault"}
 
 // leaves are libraries anyone may use; they import no adapter.
-var leaves = []string{"pdq", "media", "urlnorm", "hashlist", "fingerprint"}
+var leaves = []string{"pdq", "media", "urlnorm", "hashlist", "fingerprint", "preview"}
 
 // TestImportRules checks the shape of the house: the domain package imports
 // only the standard library, pdq is pure standard library too, adapters do

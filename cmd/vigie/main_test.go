@@ -51,10 +51,16 @@ func run(t *testing.T, stdin string, args ...string) (code int, stdout, stderr s
 // when the test ends.
 func MustRunServe(t *testing.T, args ...string) (*Main, *syncBuffer) {
 	t.Helper()
+	return MustRunServeWith(t, args)
+}
+
+// MustRunServeWith is MustRunServe with flags of the serve command.
+func MustRunServeWith(t *testing.T, global []string, serveFlags ...string) (*Main, *syncBuffer) {
+	t.Helper()
 	var out, errb syncBuffer
 	m := NewMain()
 	m.Stdout, m.Stderr = &out, &errb
-	args = append(args, "serve", "--addr", "127.0.0.1:0")
+	args := append(append(append([]string{}, global...), "serve", "--addr", "127.0.0.1:0"), serveFlags...)
 	if err := m.ParseFlags(context.Background(), args); err != nil {
 		t.Fatal(err)
 	}

@@ -2,17 +2,22 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	vigie "github.com/vigie-hotline/vigie"
+	"github.com/vigie-hotline/vigie/fetch"
 	"github.com/vigie-hotline/vigie/fingerprint"
 	"github.com/vigie-hotline/vigie/index"
 	"github.com/vigie-hotline/vigie/jobs"
 	"github.com/vigie-hotline/vigie/sqldb"
+	"github.com/vigie-hotline/vigie/vault"
 	"github.com/vigie-hotline/vigie/web"
 )
 
@@ -24,11 +29,22 @@ type ServeCmd struct {
 	SessionTTL    time.Duration `name:"session-ttl" help:"How long a sign-in lasts." default:"12h" env:"VIGIE_SESSION_TTL"`
 	MetricsToken  string        `help:"Token that lets non-loopback clients read /metrics (Authorization: Bearer TOKEN)." env:"VIGIE_METRICS_TOKEN"`
 	Workers       int           `help:"Background jobs run at once." default:"4" env:"VIGIE_WORKERS"`
+
+	QuarantineKey      string        `help:"Key of the encrypted quarantine (32 bytes, hex or base64). Default: the key file in the data folder, created at first start (mode 0600). Several processes must share it." env:"VIGIE_QUARANTINE_KEY"`
+	Retention          time.Duration `help:"How long fetched content is kept after the last decision about it, unless its case is under legal hold." default:"720h" env:"VIGIE_RETENTION"`
+	FetchAllowLoopback bool          `name:"fetch-allow-loopback" help:"Let the fetcher connect to loopback addresses (for tests against local sites). Never in production." env:"VIGIE_FETCH_ALLOW_LOOPBACK"`
+	ReportCategories   []string      `help:"Report categories, the first being the default." default:"csam,sextortion,terrorism,hate,other" env:"VIGIE_REPORT_CATEGORIES"`
+	ReportsPerHour     int           `help:"Public reports accepted per address and hour (after a burst of report-burst)." default:"30" env:"VIGIE_REPORTS_PER_HOUR"`
+	ReportBurst        int           `help:"Public reports accepted at once from one address; 0 turns the limit off." default:"10" env:"VIGIE_REPORT_BURST"`
 }
 
 // Run opens the database, creates the first administrator if there is no
-// account yet, starts the background work and the web server, and returns.
+// account yet, loads the hash banks, starts the background work and the web
+// server, and returns.
 func (c *ServeCmd) Run(m *Main) error {
+	if c.FetchAllowLoopback {
+		fmt.Fprintln(m.Stderr, "WARNING: --fetch-allow-loopback is set: the fetcher may connect to this machine. Use it only for tests.")
+	}
 	if err := m.openDB(); err != nil {
 		return err
 	}
@@ -37,20 +53,30 @@ func (c *ServeCmd) Run(m *Main) error {
 	if err := m.bootstrapAdmin(ctx, users); err != nil {
 		return err
 	}
-	sessions := sqldb.NewSessionService(m.DB)
-	if err := c.startJobs(m, sessions); err != nil {
-		return err
-	}
-	banks := sqldb.NewBankService(m.DB)
+	sessions, banks := sqldb.NewSessionService(m.DB), sqldb.NewBankService(m.DB)
+	reports := sqldb.NewReportService(m.DB, m.Jobs)
 	matcher, err := m.startMatcher(banks)
 	if err != nil {
+		return err
+	}
+	quarantine, pinKey, err := c.openQuarantine(m)
+	if err != nil {
+		return err
+	}
+	fp := fingerprint.NewService(fingerprint.Options{})
+	p := jobs.NewPipeline()
+	p.Reports, p.Crawler, p.Quarantine, p.Fingerprint, p.Matcher = reports, c.crawler(m), quarantine, fp, matcher
+	p.Retention, p.Logger = c.Retention, m.Logger.With("component", "pipeline")
+	if err := c.startJobs(m, sessions, p); err != nil {
 		return err
 	}
 	s := web.NewServer()
 	s.Addr, s.RequireTOTP, s.SecureCookies, s.SessionTTL, s.MetricsToken = c.Addr, c.RequireTOTP, c.SecureCookies, c.SessionTTL, c.MetricsToken
 	s.Users, s.Sessions, s.Throttle = users, sessions, sessions
 	s.APIKeys, s.Audit = sqldb.NewAPIKeyService(m.DB), sqldb.NewAuditService(m.DB)
-	s.Banks, s.Matcher, s.Fingerprinter = banks, matcher, fingerprint.NewService(fingerprint.Options{})
+	s.Banks, s.Matcher, s.Fingerprinter = banks, matcher, fp
+	s.Reports, s.Quarantine, s.PINKey = reports, quarantine, pinKey
+	s.Categories, s.ReportsPerHour, s.ReportBurst = c.ReportCategories, c.ReportsPerHour, c.ReportBurst
 	s.Registry = prometheus.NewRegistry()
 	s.Logger = m.Logger.With("component", "web")
 	if err := s.Open(); err != nil {
@@ -62,9 +88,40 @@ func (c *ServeCmd) Run(m *Main) error {
 	return nil
 }
 
-func (c *ServeCmd) startJobs(m *Main, sessions *sqldb.SessionService) error {
+// openQuarantine opens the encrypted store of fetched content, and returns
+// with it the key that hashes report PINs (derived from the same secret, so
+// that one secret is enough to share between processes).
+func (c *ServeCmd) openQuarantine(m *Main) (*vault.Vault, []byte, error) {
+	var key []byte
+	var err error
+	if c.QuarantineKey != "" {
+		key, err = vault.ParseKey(c.QuarantineKey)
+	} else {
+		key, err = vault.LoadOrCreateKey(filepath.Join(m.CLI.Data, "quarantine.key"))
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := vault.Open(filepath.Join(m.CLI.Data, "quarantine"), key)
+	if err != nil {
+		return nil, nil, err
+	}
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte("vigie report PIN key"))
+	return v, mac.Sum(nil), nil
+}
+
+func (c *ServeCmd) crawler(m *Main) *fetch.Crawler {
+	f := fetch.NewFetcher()
+	f.AllowLoopback = c.FetchAllowLoopback
+	f.Logger = m.Logger.With("component", "fetch")
+	return fetch.NewCrawler(f)
+}
+
+func (c *ServeCmd) startJobs(m *Main, sessions *sqldb.SessionService, p *jobs.Pipeline) error {
 	r := m.Jobs
 	r.MaxWorkers = c.Workers
+	p.Register(r)
 	river.AddWorker(r.Workers, &jobs.PurgeWorker{Sessions: sessions, Throttle: sessions, Now: time.Now, Logger: r.Logger})
 	r.Periodic = append(r.Periodic, jobs.PurgeEvery(time.Hour))
 	if err := r.Open(m.ctx); err != nil {
