@@ -20,6 +20,7 @@ package index
 import (
 	"cmp"
 	"encoding/binary"
+	"fmt"
 	"slices"
 	"sync"
 )
@@ -135,6 +136,56 @@ func (x *Index) Add(e Entry) {
 	}
 }
 
+// AddBatch stores entries, replacing any entries with the same IDs, as one
+// new segment rather than one delta flush after another: use it to import
+// many entries into a running index. Searches see either none or all of the
+// batch. It returns an error, and changes nothing, if two of entries have
+// the same ID.
+func (x *Index) AddBatch(entries []Entry) error {
+	ids := make([]int64, len(entries))
+	for i := range entries {
+		ids[i] = entries[i].ID
+	}
+	slices.Sort(ids)
+	for i := 1; i < len(ids); i++ {
+		if ids[i] == ids[i-1] {
+			return fmt.Errorf("duplicate entry id %d", ids[i])
+		}
+	}
+	replaced := func(id int64) bool { _, ok := slices.BinarySearch(ids, id); return ok }
+	x.wmu.Lock()
+	defer x.wmu.Unlock()
+	es := slices.DeleteFunc(x.delta.entries(nil), func(e Entry) bool { return replaced(e.ID) })
+	es = append(es, entries...)
+	k := x.mergeFrom(len(es))
+	for _, s := range x.segs[k:] {
+		es = s.appendLive(es, replaced)
+	}
+	s := x.mustBuild(es)
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, old := range x.segs[:k] {
+		for _, id := range ids {
+			old.kill(id)
+		}
+	}
+	x.segs = append(x.segs[:k:k], nonNil(s)...)
+	x.delta.reset()
+	return nil
+}
+
+// mergeFrom returns the index of the first segment to merge with n new
+// entries: the trailing segments that are not much larger, so that segment
+// sizes keep growing geometrically.
+func (x *Index) mergeFrom(n int) int {
+	k := len(x.segs)
+	for k > 0 && x.segs[k-1].live() <= growth*n {
+		k--
+		n += x.segs[k].live()
+	}
+	return k
+}
+
 // Remove deletes the entry with id and reports whether there was one.
 func (x *Index) Remove(id int64) bool {
 	x.wmu.Lock()
@@ -159,15 +210,13 @@ func (x *Index) removeLocked(id int64) bool {
 }
 
 // flush turns the delta into a segment, merged with the trailing segments
-// that are not much larger, so that sizes keep growing geometrically. The
-// merge is built outside the read lock: the segments it reads change only
-// under wmu, which the caller holds.
+// that mergeFrom picks. The merge is built outside the read lock: the
+// segments it reads change only under wmu, which the caller holds.
 func (x *Index) flush() {
 	es := x.delta.entries(nil)
-	k := len(x.segs)
-	for k > 0 && x.segs[k-1].live() <= growth*len(es) {
-		k--
-		es = x.segs[k].appendLive(es)
+	k := x.mergeFrom(len(es))
+	for _, s := range x.segs[k:] {
+		es = s.appendLive(es, nil)
 	}
 	s := x.mustBuild(es)
 	x.mu.Lock()
@@ -184,7 +233,7 @@ func (x *Index) compactDead() {
 		if s.ndead*2 <= len(s.ids) || len(s.ids) < x.DeltaSize {
 			continue
 		}
-		n := x.mustBuild(s.appendLive(nil))
+		n := x.mustBuild(s.appendLive(nil, nil))
 		x.mu.Lock()
 		x.segs = slices.Concat(x.segs[:i], nonNil(n), x.segs[i+1:])
 		x.mu.Unlock()

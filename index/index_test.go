@@ -189,6 +189,19 @@ func TestLoadRejectsDuplicateIDs(t *testing.T) {
 	}
 }
 
+func TestAddBatchRejectsDuplicateIDs(t *testing.T) {
+	x := New()
+	x.Add(Entry{ID: 1, Hash: Hash{1}})
+	err := x.AddBatch([]Entry{{ID: 1, Hash: Hash{2}}, {ID: 2}, {ID: 1, Hash: Hash{3}}})
+	if err == nil {
+		t.Fatal("AddBatch with a duplicate id: err = nil, want an error")
+	}
+	checkMatches(t, "after failed batch", x.Search(Hash{1}, 0), []Match{{ID: 1}})
+	if got, want := x.Len(), 1; got != want {
+		t.Fatalf("Len = %d, want %d", got, want)
+	}
+}
+
 func TestLoadReplacesContents(t *testing.T) {
 	x := New()
 	x.Add(Entry{ID: 1, Hash: Hash{1}})
@@ -245,11 +258,25 @@ func TestAddRemoveMatchesModel(t *testing.T) {
 	}
 }
 
-// randomOp adds a new entry, replaces, removes or re-adds one, or removes
-// an id that is not there, on both the index and the model.
+// randomOp adds a new entry or a batch, replaces, removes or re-adds one,
+// or removes an id that is not there, on both the index and the model.
 func randomOp(x *Index, want model, rng *rand.Rand) {
 	id := int64(1 + rng.IntN(1500))
-	switch rng.IntN(4) {
+	switch rng.IntN(5) {
+	case 4:
+		batch := map[int64]Entry{}
+		for range 1 + rng.IntN(60) {
+			id := int64(1 + rng.IntN(1500))
+			batch[id] = Entry{ID: id, Bank: int64(rng.IntN(3)), Hash: randHash(rng)}
+		}
+		var es []Entry
+		for _, e := range batch {
+			es = append(es, e)
+			want[e.ID] = e
+		}
+		if err := x.AddBatch(es); err != nil {
+			panic(err)
+		}
 	case 0, 1:
 		h := randHash(rng)
 		if old, ok := want[id]; ok && rng.IntN(2) == 0 {

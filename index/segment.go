@@ -1,6 +1,7 @@
 package index
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"math/bits"
@@ -91,98 +92,101 @@ func newSegment(es []Entry, m int) (*segment, error) {
 	if m > 0 {
 		for r := range s.tables {
 			c := mihCost(l, len(s.codes), r)
-			s.tables[r] = c < float64(len(s.codes))*costPair
+			s.tables[r] = c < scanCost(len(s.codes))
 			s.batch[r] = c < float64(len(s.codes))*costPairBatch
 		}
 	}
 	return s, nil
 }
 
-// group sorts entries by the first table's key, then by code, stores each
+// group sorts entries by the first table's key, then by hash, stores each
 // distinct code once, and returns the entry slot each input entry went to.
 func (s *segment) group(es []Entry) []uint32 {
-	cs := make([]code, len(es))
-	for i := range es {
-		cs[i] = toCode(&es[i].Hash)
-	}
-	order, dir := s.firstOrder(cs)
+	order, dir := s.firstOrder(es)
 	slot := make([]uint32, len(es))
 	s.codes = make([]code, 0, len(es))
 	s.first = make([]uint32, 0, len(es)+1)
 	for e, i := range order {
-		if e == 0 || cs[i] != cs[order[e-1]] {
+		if e == 0 || es[i].Hash != es[order[e-1]].Hash {
 			s.first = append(s.first, uint32(e))
-			s.codes = append(s.codes, cs[i])
+			s.codes = append(s.codes, toCode(&es[i].Hash))
 		}
 		s.ids[e], s.banks[e], slot[i] = es[i].ID, es[i].Bank, uint32(e)
 	}
 	s.first = append(s.first, uint32(len(es)))
-	s.codes = slices.Clip(s.codes)
-	s.first = slices.Clip(s.first)
+	if len(s.codes) < cap(s.codes)*7/8 {
+		s.codes, s.first = slices.Clone(s.codes), slices.Clone(s.first)
+	}
 	if len(s.tabs) > 0 {
-		s.tabs[0].dir = s.uniqueDir(dir, order, cs)
+		s.tabs[0].dir = uniqueDir(dir, order, es)
 	}
 	return slot
 }
 
 // firstOrder returns the entry indices sorted by first-table key (a
-// counting sort) and then by code, and the key directory over entries.
-func (s *segment) firstOrder(cs []code) ([]uint32, []uint32) {
-	order := make([]uint32, len(cs))
-	for i := range order {
-		order[i] = uint32(i)
-	}
-	byCode := func(a, b uint32) int { return compareCodes(&cs[a], &cs[b]) }
+// counting sort) and then by hash, and the key directory over entries.
+func (s *segment) firstOrder(es []Entry) ([]uint32, []uint32) {
+	order := make([]uint32, len(es))
 	if len(s.tabs) == 0 {
-		slices.SortFunc(order, byCode)
+		for i := range order {
+			order[i] = uint32(i)
+		}
+		sortByHash(order, es)
 		return order, nil
 	}
 	t := &s.tabs[0]
+	keys := make([]uint32, len(es))
 	dir := make([]uint32, 1<<t.bits+1)
-	for i := range cs {
-		dir[t.key(&cs[i])+1]++
+	for i := range es {
+		c := toCode(&es[i].Hash)
+		keys[i] = uint32(t.key(&c))
+		dir[keys[i]+1]++
 	}
 	for k := 1; k < len(dir); k++ {
 		dir[k] += dir[k-1]
 	}
 	next := slices.Clone(dir[:len(dir)-1])
-	for i := range cs {
-		k := t.key(&cs[i])
+	for i, k := range keys {
 		order[next[k]] = uint32(i)
 		next[k]++
 	}
 	for k := 0; k+1 < len(dir); k++ {
 		if dir[k+1]-dir[k] > 1 {
-			slices.SortFunc(order[dir[k]:dir[k+1]], byCode)
+			sortByHash(order[dir[k]:dir[k+1]], es)
 		}
 	}
 	return order, dir
 }
 
+// sortByHash sorts entry indices by hash: by insertion for the few entries
+// of a typical bucket, which is much cheaper than a general sort's setup.
+func sortByHash(idx []uint32, es []Entry) {
+	if len(idx) > 12 {
+		slices.SortFunc(idx, func(a, b uint32) int { return bytes.Compare(es[a].Hash[:], es[b].Hash[:]) })
+		return
+	}
+	for a := 1; a < len(idx); a++ {
+		for b := a; b > 0 && bytes.Compare(es[idx[b]].Hash[:], es[idx[b-1]].Hash[:]) < 0; b-- {
+			idx[b], idx[b-1] = idx[b-1], idx[b]
+		}
+	}
+}
+
 // uniqueDir turns the first table's directory over entries into one over
-// unique codes.
-func (s *segment) uniqueDir(dir, order []uint32, cs []code) []uint32 {
+// distinct codes.
+func uniqueDir(dir, order []uint32, es []Entry) []uint32 {
 	u := uint32(0)
 	for k := 0; k+1 < len(dir); k++ {
 		lo, hi := dir[k], dir[k+1]
 		dir[k] = u
 		for e := lo; e < hi; e++ {
-			if e == lo || cs[order[e]] != cs[order[e-1]] {
+			if e == lo || es[order[e]].Hash != es[order[e-1]].Hash {
 				u++
 			}
 		}
 	}
 	dir[len(dir)-1] = u
 	return dir
-}
-
-func compareCodes(a, b *code) int {
-	for w := range a {
-		if c := cmp.Compare(a[w], b[w]); c != 0 {
-			return c
-		}
-	}
-	return 0
 }
 
 // orderIDs fills byID and rejects duplicate ids. Entries loaded from a
@@ -274,12 +278,13 @@ func (s *segment) kill(id int64) bool {
 
 func (s *segment) live() int { return len(s.ids) - s.ndead }
 
-// appendLive appends the segment's live entries to dst.
-func (s *segment) appendLive(dst []Entry) []Entry {
+// appendLive appends the segment's live entries to dst, except those whose
+// id skip reports (if skip is not nil).
+func (s *segment) appendLive(dst []Entry, skip func(int64) bool) []Entry {
 	for u := range s.codes {
 		h := fromCode(&s.codes[u])
 		for e := s.first[u]; e < s.first[u+1]; e++ {
-			if !s.isDead(e) {
+			if !s.isDead(e) && (skip == nil || !skip(s.ids[e])) {
 				dst = append(dst, Entry{ID: s.ids[e], Bank: s.banks[e], Hash: h})
 			}
 		}
