@@ -223,6 +223,8 @@ type ReportService interface {
 	CreateReport(ctx context.Context, r *Report) error
 	// FindReportByCode returns ENOTFOUND if no report has that code.
 	FindReportByCode(ctx context.Context, code string) (*Report, error)
+	// FindCaseReports returns the reports that named a case, oldest first.
+	FindCaseReports(ctx context.Context, caseID int64) ([]*Report, error)
 	// FindCase returns ENOTFOUND if there is no such case.
 	FindCase(ctx context.Context, id int64) (*Case, error)
 	// FindCases returns cases, newest first.

@@ -227,3 +227,28 @@ func limitOr(n, def int) int {
 
 func caseObject(id int64) string { return "case:" + strconv.FormatInt(id, 10) }
 func itemObject(id int64) string { return "item:" + strconv.FormatInt(id, 10) }
+
+// FindCaseReports returns the reports that named a case, oldest first,
+// without their URL lists.
+func (s *ReportService) FindCaseReports(ctx context.Context, caseID int64) ([]*vigie.Report, error) {
+	rows, err := s.db.read.QueryContext(ctx, `
+		SELECT r.id, r.code, r.category, r.seen_where, r.description, r.contact, r.contact_consent, r.lang, r.source, r.created_at, ru.raw_url
+		FROM reports r JOIN report_urls ru ON ru.report_id = r.id WHERE ru.case_id = $1 ORDER BY r.id LIMIT 500`, caseID)
+	if err != nil {
+		return nil, fmt.Errorf("case reports: %w", err)
+	}
+	defer rows.Close()
+	var out []*vigie.Report
+	for rows.Next() {
+		var r vigie.Report
+		var created int64
+		var raw string
+		if err := rows.Scan(&r.ID, &r.Code, &r.Category, &r.SeenWhere, &r.Description, &r.Contact, &r.ContactConsent, &r.Lang, &r.Source, &created, &raw); err != nil {
+			return nil, err
+		}
+		r.CreatedAt = fromMS(created)
+		r.URLs = []vigie.ReportURL{{Raw: raw, CaseID: caseID}}
+		out = append(out, &r)
+	}
+	return out, rows.Err()
+}
