@@ -4,7 +4,9 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/http"
+	"path"
 	"sort"
 	"strings"
 
@@ -23,17 +25,43 @@ type catalog map[string]map[string]string
 func loadCatalog() (catalog, error) {
 	c := catalog{}
 	for _, lang := range languages {
-		raw, err := localeFS.ReadFile("locales/" + lang + ".json")
-		if err != nil {
+		c[lang] = map[string]string{}
+	}
+	// A language's messages are locales/LANG.json plus any
+	// locales/PART.LANG.json, so that each part of Vigie keeps its own file.
+	names, err := fs.Glob(localeFS, "locales/*.json")
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range names {
+		parts := strings.Split(strings.TrimSuffix(path.Base(name), ".json"), ".")
+		lang := parts[len(parts)-1]
+		if !validLang(lang) {
+			return nil, fmt.Errorf("%s: unknown language %q", name, lang)
+		}
+		if err := c.load(name, lang); err != nil {
 			return nil, err
 		}
-		m := map[string]string{}
-		if err := json.Unmarshal(raw, &m); err != nil {
-			return nil, fmt.Errorf("locales/%s.json: %w", lang, err)
-		}
-		c[lang] = m
 	}
 	return c, c.check()
+}
+
+func (c catalog) load(name, lang string) error {
+	raw, err := localeFS.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	m := map[string]string{}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	for k, v := range m {
+		if _, dup := c[lang][k]; dup {
+			return fmt.Errorf("%s: message %q is defined twice", name, k)
+		}
+		c[lang][k] = v
+	}
+	return nil
 }
 
 // check fails when a message exists in one language and not in another, so

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -496,7 +497,7 @@ func TestLanguage(t *testing.T) {
 // TestCatalog checks that every message key a template names literally
 // exists in both languages.
 func TestCatalog(t *testing.T) {
-	en, fr := loadJSON(t, "locales/en.json"), loadJSON(t, "locales/fr.json")
+	en, fr := loadLang(t, "en"), loadLang(t, "fr")
 	files, _ := os.ReadDir("templates")
 	re := regexp.MustCompile(`\.T "([a-z_.]+)"`)
 	for _, f := range files {
@@ -560,6 +561,21 @@ func TestOpenAPI(t *testing.T) {
 	if len(registered) < 2 {
 		t.Fatalf("only %d API routes found; the route table is not being read", len(registered))
 	}
+}
+
+// loadLang merges locales/LANG.json and every locales/PART.LANG.json.
+func loadLang(t *testing.T, lang string) map[string]string {
+	names, _ := filepath.Glob("locales/*" + lang + ".json")
+	all := map[string]string{}
+	for _, n := range names {
+		for k, v := range loadJSON(t, n) {
+			all[k] = v
+		}
+	}
+	if len(all) == 0 {
+		t.Fatalf("no messages for %s", lang)
+	}
+	return all
 }
 
 func loadJSON(t *testing.T, name string) map[string]string {
