@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -47,6 +48,7 @@ type DB struct {
 	dialect Dialect
 	write   *sql.DB
 	read    *sql.DB
+	stmts   sync.Map // query → *sql.Stmt prepared on write
 }
 
 // NewDB returns a DB for dsn with defaults filled in; call Open next.
@@ -142,6 +144,10 @@ func connectReason(err error) string {
 // Close closes the connections.
 func (db *DB) Close() error {
 	var errs []error
+	db.stmts.Range(func(_, s any) bool {
+		errs = append(errs, s.(*sql.Stmt).Close())
+		return true
+	})
 	if db.read != nil && db.read != db.write {
 		errs = append(errs, db.read.Close())
 	}
@@ -181,6 +187,40 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// prepare prepares queries on the write pool, once each, and keeps them
+// until Close; stmt then hands them to transactions. SQLite parses an
+// unprepared statement on every run, and for the short statements of
+// report intake parsing costs about as much as running them. Call it
+// outside any transaction: on SQLite it needs the single writer.
+func (db *DB) prepare(ctx context.Context, queries ...string) error {
+	for _, q := range queries {
+		if _, ok := db.stmts.Load(q); ok {
+			continue
+		}
+		s, err := db.write.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("prepare: %w", err)
+		}
+		if _, loaded := db.stmts.LoadOrStore(q, s); loaded {
+			s.Close()
+		}
+	}
+	return nil
+}
+
+// stmt returns query, prepared by prepare, as a statement of tx; a query
+// that was not prepared is prepared for tx alone.
+func (db *DB) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	if s, ok := db.stmts.Load(query); ok {
+		return tx.StmtContext(ctx, s.(*sql.Stmt)), nil
+	}
+	s, err := tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	return s, nil
 }
 
 // now returns the current time truncated to the stored precision.

@@ -130,7 +130,7 @@ func (s *ReportService) UpdateItem(ctx context.Context, it *vigie.Item) error {
 				return err
 			}
 		}
-		return recomputeCase(ctx, s.db, tx, it.CaseID)
+		return s.recomputeCase(ctx, tx, it.CaseID)
 	})
 }
 
@@ -138,7 +138,7 @@ func (s *ReportService) UpdateItem(ctx context.Context, it *vigie.Item) error {
 // item is classified illegal; awaiting while any waits; not illegal once
 // all are decided otherwise; unreachable when none could be processed. A
 // case without items keeps its state (the fetch decides it).
-func recomputeCase(ctx context.Context, db *DB, tx *sql.Tx, caseID int64) error {
+func (s *ReportService) recomputeCase(ctx context.Context, tx *sql.Tx, caseID int64) error {
 	items, err := queryItems(ctx, tx, `WHERE case_id = $1`, caseID)
 	if err != nil || len(items) == 0 {
 		return err
@@ -174,12 +174,12 @@ func recomputeCase(ctx context.Context, db *DB, tx *sql.Tx, caseID int64) error 
 	if cur == vigie.CaseFetching && state == vigie.CaseAwaiting {
 		return nil // still fetching: the crawl moves it on when done
 	}
-	return setCaseState(ctx, db, tx, caseID, state, reason)
+	return s.setCaseState(ctx, tx, caseID, state, reason)
 }
 
 // RecomputeCase moves a case to the state its items call for.
 func (s *ReportService) RecomputeCase(ctx context.Context, caseID int64) error {
-	return s.db.inTx(ctx, func(tx *sql.Tx) error { return recomputeCase(ctx, s.db, tx, caseID) })
+	return s.db.inTx(ctx, func(tx *sql.Tx) error { return s.recomputeCase(ctx, tx, caseID) })
 }
 
 // PriorClassification returns the final classification of content with
@@ -261,7 +261,7 @@ func (s *ReportService) Assess(ctx context.Context, a *vigie.Assessment) error {
 				return err
 			}
 		}
-		return recomputeCase(ctx, s.db, tx, it.CaseID)
+		return s.recomputeCase(ctx, tx, it.CaseID)
 	})
 }
 
@@ -305,7 +305,7 @@ func (s *ReportService) setItemDecision(ctx context.Context, tx *sql.Tx, it *vig
 			map[string]any{"same_content_as": itemObject(it.ID), "classification": it.Classification}); err != nil {
 			return err
 		}
-		if err := recomputeCase(ctx, s.db, tx, sib.CaseID); err != nil {
+		if err := s.recomputeCase(ctx, tx, sib.CaseID); err != nil {
 			return err
 		}
 	}
@@ -364,7 +364,7 @@ func (s *ReportService) decide(ctx context.Context, tx *sql.Tx, a *vigie.Assessm
 			return err
 		}
 	}
-	return recomputeCase(ctx, s.db, tx, it.CaseID)
+	return s.recomputeCase(ctx, tx, it.CaseID)
 }
 
 // bankItem adds an item's hashes to the named bank, creating the bank the

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	vigie "github.com/vigie-hotline/vigie"
 )
@@ -24,6 +26,8 @@ type ReportService struct {
 	// the second. They are created on first use.
 	KnownBank  string
 	BenignBank string
+
+	group groupCommit
 }
 
 // NewReportService returns the reports stored in db; set Jobs before use.
@@ -33,66 +37,223 @@ func NewReportService(db *DB, jobs vigie.Enqueuer) *ReportService {
 
 // CreateReport stores r, attaches each URL to its case and enqueues a fetch
 // for every new case, all in one transaction: the reporter's code is only
-// acknowledged once all of it is committed.
+// acknowledged once all of it is committed. On SQLite, reports that arrive
+// together share a transaction (see groupCommit); each still succeeds or
+// fails alone.
 func (s *ReportService) CreateReport(ctx context.Context, r *vigie.Report) error {
 	if len(r.URLs) == 0 || len(r.URLs) > vigie.MaxReportURLs {
 		return vigie.Errorf(vigie.EINVALID, "a report names 1 to %d URLs", vigie.MaxReportURLs)
 	}
+	if err := s.db.prepare(ctx, intakeSQL...); err != nil {
+		return err
+	}
+	if s.db.dialect == SQLite {
+		return s.group.submit(ctx, r, s.commitReports)
+	}
 	return s.db.inTx(ctx, func(tx *sql.Tx) error {
-		r.CreatedAt = s.db.now()
-		err := tx.QueryRowContext(ctx, `
-			INSERT INTO reports (code, pin_hash, category, seen_where, description, contact, contact_consent, lang, source, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-			r.Code, r.PINHash, r.Category, r.SeenWhere, r.Description, r.Contact, r.ContactConsent, r.Lang, r.Source, ms(r.CreatedAt)).Scan(&r.ID)
-		if isUniqueViolation(err) {
-			return vigie.Errorf(vigie.ECONFLICT, "tracking code already used")
-		} else if err != nil {
-			return fmt.Errorf("insert report: %w", err)
+		jobs, err := s.insertReport(ctx, tx, r)
+		if err != nil {
+			return err
 		}
-		var jobs []vigie.Job
-		for i := range r.URLs {
-			u := &r.URLs[i]
-			created, err := s.attachURL(ctx, tx, r, u)
-			if err != nil {
-				return err
-			}
-			if created {
-				jobs = append(jobs, vigie.FetchCaseJob{CaseID: u.CaseID})
-			}
-		}
-		if len(jobs) > 0 {
-			return s.Jobs.EnqueueTx(ctx, tx, jobs...)
-		}
-		return nil
+		return s.enqueue(ctx, tx, jobs)
 	})
 }
 
+// The statements of intake, prepared once (see DB.prepare).
+const (
+	insertReportSQL = `INSERT INTO reports (code, pin_hash, category, seen_where, description, contact, contact_consent, lang, source, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`
+	insertCaseSQL = `INSERT INTO cases (url, reported_url, category, state, reporters, created_at, updated_at)
+		VALUES ($1, $2, $3, 'new', 1, $4, $4) ON CONFLICT (url) DO NOTHING RETURNING id`
+	findCaseSQL      = `SELECT id FROM cases WHERE url = $1`
+	linkReportSQL    = `INSERT INTO report_urls (report_id, case_id, raw_url) VALUES ($1, $2, $3) ON CONFLICT (report_id, case_id) DO NOTHING`
+	countReporterSQL = `UPDATE cases SET reporters = reporters + 1, updated_at = $1 WHERE id = $2`
+)
+
+var intakeSQL = []string{insertReportSQL, insertCaseSQL, findCaseSQL, linkReportSQL, countReporterSQL}
+
+// insertReport stores r and its URLs in tx and returns the fetch jobs of
+// the cases it created.
+func (s *ReportService) insertReport(ctx context.Context, tx *sql.Tx, r *vigie.Report) ([]vigie.Job, error) {
+	r.CreatedAt = s.db.now()
+	st, err := s.db.stmt(ctx, tx, insertReportSQL)
+	if err != nil {
+		return nil, err
+	}
+	err = st.QueryRowContext(ctx, r.Code, r.PINHash, r.Category, r.SeenWhere, r.Description, r.Contact, r.ContactConsent,
+		r.Lang, r.Source, ms(r.CreatedAt)).Scan(&r.ID)
+	if isUniqueViolation(err) {
+		return nil, vigie.Errorf(vigie.ECONFLICT, "tracking code already used")
+	} else if err != nil {
+		return nil, fmt.Errorf("insert report: %w", err)
+	}
+	var jobs []vigie.Job
+	for i := range r.URLs {
+		u := &r.URLs[i]
+		created, err := s.attachURL(ctx, tx, r, u)
+		if err != nil {
+			return nil, err
+		}
+		if created {
+			jobs = append(jobs, vigie.FetchCaseJob{CaseID: u.CaseID})
+		}
+	}
+	return jobs, nil
+}
+
+func (s *ReportService) enqueue(ctx context.Context, tx *sql.Tx, jobs []vigie.Job) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	return s.Jobs.EnqueueTx(ctx, tx, jobs...)
+}
+
+// commitReports stores a batch of reports in one transaction, each inside
+// a savepoint so that one failing (a tracking code already used, say)
+// leaves the others in. It returns each report's own error, and err if the
+// transaction as a whole failed: then none of them is stored.
+func (s *ReportService) commitReports(ctx context.Context, batch []*vigie.Report) (errs []error, err error) {
+	errs = make([]error, len(batch))
+	err = s.db.inTx(ctx, func(tx *sql.Tx) error {
+		var jobs []vigie.Job
+		for i, r := range batch {
+			if _, err := tx.ExecContext(ctx, `SAVEPOINT report`); err != nil {
+				return fmt.Errorf("savepoint: %w", err)
+			}
+			js, err := s.insertReport(ctx, tx, r)
+			if err != nil {
+				errs[i] = err
+				if _, err := tx.ExecContext(ctx, `ROLLBACK TO report`); err != nil {
+					return fmt.Errorf("rollback to savepoint: %w", err)
+				}
+			}
+			if _, err := tx.ExecContext(ctx, `RELEASE report`); err != nil {
+				return fmt.Errorf("release savepoint: %w", err)
+			}
+			jobs = append(jobs, js...)
+		}
+		return s.enqueue(ctx, tx, jobs)
+	})
+	return errs, err
+}
+
+// groupCommit gathers the reports that arrive while a transaction is being
+// written and commits them together in the next one. SQLite has a single
+// writer: without it, every report pays alone for a transaction, a commit
+// and River's insert statement (prepared anew on each call), and the
+// reports queue behind one another on the writer connection anyway. No
+// goroutine of its own: the first caller to find no batch in progress
+// writes one, then hands the lead to a waiting caller.
+type groupCommit struct {
+	mu      sync.Mutex
+	pending []*pendingReport
+	leading bool
+}
+
+// maxGroup bounds the reports of one transaction, so that the last of a
+// batch does not wait long behind the first.
+const maxGroup = 64
+
+type pendingReport struct {
+	ctx  context.Context
+	r    *vigie.Report
+	done chan error    // the outcome
+	lead chan struct{} // this caller writes the next batch
+}
+
+type commitFunc func(ctx context.Context, batch []*vigie.Report) ([]error, error)
+
+// submit queues r and returns once it is committed or has failed.
+func (g *groupCommit) submit(ctx context.Context, r *vigie.Report, commit commitFunc) error {
+	p := &pendingReport{ctx: ctx, r: r, done: make(chan error, 1), lead: make(chan struct{}, 1)}
+	g.mu.Lock()
+	g.pending = append(g.pending, p)
+	if g.leading {
+		g.mu.Unlock()
+		// A report cannot be abandoned once queued: the batch it is in may
+		// already be committing, and the caller must learn the outcome.
+		select {
+		case err := <-p.done:
+			return err
+		case <-p.lead:
+			g.mu.Lock()
+		}
+	}
+	g.leading = true
+	batch := g.pending[:min(len(g.pending), maxGroup)]
+	g.pending = g.pending[len(batch):]
+	g.mu.Unlock()
+
+	g.write(batch, commit)
+
+	g.mu.Lock()
+	if len(g.pending) > 0 {
+		g.pending[0].lead <- struct{}{}
+	} else {
+		g.leading = false
+	}
+	g.mu.Unlock()
+	return <-p.done
+}
+
+// write commits batch and tells each caller its outcome. A caller that has
+// given up before its turn is left out. The transaction does not follow
+// the leader's context: the others' reports are in it too.
+func (g *groupCommit) write(batch []*pendingReport, commit commitFunc) {
+	var live []*pendingReport
+	var reports []*vigie.Report
+	for _, p := range batch {
+		if err := p.ctx.Err(); err != nil {
+			p.done <- err
+			continue
+		}
+		live = append(live, p)
+		reports = append(reports, p.r)
+	}
+	if len(live) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(live[0].ctx), time.Minute)
+	defer cancel()
+	errs, err := commit(ctx, reports)
+	for i, p := range live {
+		if err != nil {
+			p.done <- err
+		} else {
+			p.done <- errs[i]
+		}
+	}
+}
+
 // attachURL links a report's URL to the case of its normalised form,
-// creating the case if it is new. A URL named twice in one report counts
-// once.
+// creating the case if it is new (with this report as its one reporter). A
+// URL named twice in one report counts once.
 func (s *ReportService) attachURL(ctx context.Context, tx *sql.Tx, r *vigie.Report, u *vigie.ReportURL) (created bool, err error) {
+	var st [4]*sql.Stmt
+	for i, q := range []string{insertCaseSQL, findCaseSQL, linkReportSQL, countReporterSQL} {
+		if st[i], err = s.db.stmt(ctx, tx, q); err != nil {
+			return false, err
+		}
+	}
+	insertCase, findCase, link, count := st[0], st[1], st[2], st[3]
 	now := ms(r.CreatedAt)
-	err = tx.QueryRowContext(ctx, `
-		INSERT INTO cases (url, reported_url, category, state, reporters, created_at, updated_at)
-		VALUES ($1, $2, $3, 'new', 0, $4, $4)
-		ON CONFLICT (url) DO NOTHING RETURNING id`, u.Normalized, u.Raw, r.Category, now).Scan(&u.CaseID)
+	err = insertCase.QueryRowContext(ctx, u.Normalized, u.Raw, r.Category, now).Scan(&u.CaseID)
 	switch {
 	case err == nil:
 		created = true
 	case errors.Is(err, sql.ErrNoRows):
-		if err := tx.QueryRowContext(ctx, `SELECT id FROM cases WHERE url = $1`, u.Normalized).Scan(&u.CaseID); err != nil {
+		if err := findCase.QueryRowContext(ctx, u.Normalized).Scan(&u.CaseID); err != nil {
 			return false, fmt.Errorf("find case: %w", err)
 		}
 	default:
 		return false, fmt.Errorf("insert case: %w", err)
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO report_urls (report_id, case_id, raw_url) VALUES ($1, $2, $3)
-		ON CONFLICT (report_id, case_id) DO NOTHING`, r.ID, u.CaseID, u.Raw)
+	res, err := link.ExecContext(ctx, r.ID, u.CaseID, u.Raw)
 	if err != nil {
 		return false, fmt.Errorf("link report to case: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n > 0 {
-		_, err = tx.ExecContext(ctx, `UPDATE cases SET reporters = reporters + 1, updated_at = $1 WHERE id = $2`, now, u.CaseID)
+	if n, _ := res.RowsAffected(); n > 0 && !created {
+		_, err = count.ExecContext(ctx, now, u.CaseID)
 	}
 	return created, err
 }
@@ -176,11 +337,14 @@ func (s *ReportService) FindCases(ctx context.Context, f vigie.CaseFilter) ([]*v
 // SetCaseState moves a case and audits the move.
 func (s *ReportService) SetCaseState(ctx context.Context, id int64, state vigie.CaseState, reason string) error {
 	return s.db.inTx(ctx, func(tx *sql.Tx) error {
-		return setCaseState(ctx, s.db, tx, id, state, reason)
+		return s.setCaseState(ctx, tx, id, state, reason)
 	})
 }
 
-func setCaseState(ctx context.Context, db *DB, tx *sql.Tx, id int64, state vigie.CaseState, reason string) error {
+// setCaseState moves a case and audits the move. A case found illegal
+// starts its takedown, in the same transaction.
+func (s *ReportService) setCaseState(ctx context.Context, tx *sql.Tx, id int64, state vigie.CaseState, reason string) error {
+	db := s.db
 	var old vigie.CaseState
 	if err := tx.QueryRowContext(ctx, `SELECT state FROM cases WHERE id = $1`, id).Scan(&old); err != nil {
 		return notFound(err, "case")
@@ -196,8 +360,13 @@ func setCaseState(ctx context.Context, db *DB, tx *sql.Tx, id int64, state vigie
 	if reason != "" {
 		details["reason"] = reason
 	}
-	_, err := appendAudit(ctx, db, tx, "case.state", caseObject(id), details)
-	return err
+	if _, err := appendAudit(ctx, db, tx, "case.state", caseObject(id), details); err != nil {
+		return err
+	}
+	if state == vigie.CaseIllegal {
+		return s.Jobs.EnqueueTx(ctx, tx, vigie.TakedownJob{CaseID: id})
+	}
+	return nil
 }
 
 // placeholders appends values to args and returns "$n, $n+1, …".
