@@ -85,6 +85,10 @@ func NewASNImport() (*ASNImport, error) {
 		// The data are what they are: a range that covers reserved space
 		// (or a test's TEST-NET range) is stored, not silently cut.
 		IncludeReservedNetworks: true,
+		// Aliasing would map 6to4 (2002::/16) and Teredo (2001::/32) onto
+		// the IPv4 tree and refuse the data's own lines for them. Readers
+		// look IPv4 addresses up under ::/96 either way.
+		DisableIPv4Aliasing: true,
 		RecordSize:              28,
 	})
 	if err != nil {

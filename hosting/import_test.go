@@ -108,10 +108,10 @@ func TestASNImport_Add(t *testing.T) {
 		if _, err := im.Add("asn-ipv4.csv", strings.NewReader("start,end,asn,org\r\n192.0.2.0,192.0.2.255,64496,A\r\n")); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := im.Add("asn-ipv6.csv", strings.NewReader("2001:db8::,2001:db8::ffff,64497,B\n")); err != nil {
+		if _, err := im.Add("asn-ipv6.csv", strings.NewReader("2001:db8::,2001:db8::ffff,64497,B\n2002::,2002:ffff:ffff:ffff:ffff:ffff:ffff:ffff,6939,6to4\n")); err != nil {
 			t.Fatal(err)
 		}
-		if got, want := im.Imported(), 2; got != want {
+		if got, want := im.Imported(), 3; got != want {
 			t.Errorf("Imported=%d, want %d", got, want)
 		}
 		if err := im.Err(); err != nil {
