@@ -89,7 +89,7 @@ func NewASNImport() (*ASNImport, error) {
 		// the IPv4 tree and refuse the data's own lines for them. Readers
 		// look IPv4 addresses up under ::/96 either way.
 		DisableIPv4Aliasing: true,
-		RecordSize:              28,
+		RecordSize:          28,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("new mmdb tree: %w", err)
