@@ -34,6 +34,14 @@ type FetchFailure struct {
 	Reason    string
 	Permanent bool
 	Message   string
+	// Status is the HTTP status when Reason is http_status.
+	Status int
+}
+
+// Gone reports whether the failure shows the content is no longer there:
+// a 404 or 410, or a name that no longer exists.
+func (f *FetchFailure) Gone() bool {
+	return f.Status == 404 || f.Status == 410 || (f.Reason == "dns_failure" && f.Permanent)
 }
 
 // Error implements error.

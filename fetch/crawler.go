@@ -91,7 +91,7 @@ func domainFailure(rawURL string, err error) vigie.FetchFailure {
 	if !errors.As(err, &e) {
 		e = classify(context.Background(), err)
 	}
-	return vigie.FetchFailure{URL: rawURL, Reason: string(e.Reason), Permanent: e.Permanent, Message: failureMessage(rawURL, e)}
+	return vigie.FetchFailure{URL: rawURL, Reason: string(e.Reason), Permanent: e.Permanent, Message: failureMessage(rawURL, e), Status: e.Status}
 }
 
 // failureMessage describes e for analysts from its fields alone: the
