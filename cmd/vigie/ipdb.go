@@ -35,11 +35,11 @@ func (c *IPDBImportCmd) Run(m *Main) error {
 		return err
 	}
 	for _, name := range c.Files {
-		if err := addFile(im, name); err != nil {
+		if err := addASNFile(im, name); err != nil {
 			return err
 		}
 	}
-	if err := writeAtomic(c.Output, im); err != nil {
+	if err := writeIPDBFile(c.Output, im); err != nil {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "%s: %d ranges imported from %d files\n%s\n", c.Output, im.Imported(), len(c.Files), hosting.ASNAttribution)
@@ -51,8 +51,8 @@ func (c *IPDBImportCmd) Run(m *Main) error {
 	return nil
 }
 
-// addFile imports the lines of the file at name.
-func addFile(im *hosting.ASNImport, name string) error {
+// addASNFile imports the lines of the file at name.
+func addASNFile(im *hosting.ASNImport, name string) error {
 	f, err := os.Open(name)
 	if err != nil {
 		return err
@@ -62,9 +62,9 @@ func addFile(im *hosting.ASNImport, name string) error {
 	return err
 }
 
-// writeAtomic writes the database to a temporary file beside path, then
+// writeIPDBFile writes the database to a temporary file beside path, then
 // renames it over path: a reader that maps the old file is not disturbed.
-func writeAtomic(path string, im *hosting.ASNImport) error {
+func writeIPDBFile(path string, im *hosting.ASNImport) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err
