@@ -27,6 +27,7 @@ type CLI struct {
 	Audit   AuditCmd   `cmd:"" help:"Read and verify the hash-chained audit log."`
 	Bank    BankCmd    `cmd:"" help:"Manage hash banks: create, list, show, disable, enable, import, export."`
 	Match   MatchCmd   `cmd:"" help:"Look images or hashes up in the banks and print every match."`
+	IPDB    IPDBCmd    `cmd:"" name:"ipdb" help:"IP databases for hosting traces: import the open ASN data, trace a URL."`
 	Version VersionCmd `cmd:"" help:"Print the version."`
 	Hash    HashCmd    `cmd:"" help:"Print the PDQ, MD5, SHA-1 and SHA-256 of image files or folders."`
 }

@@ -14,8 +14,10 @@ import (
 	vigie "github.com/vigie-hotline/vigie"
 	"github.com/vigie-hotline/vigie/fetch"
 	"github.com/vigie-hotline/vigie/fingerprint"
+	"github.com/vigie-hotline/vigie/hosting"
 	"github.com/vigie-hotline/vigie/index"
 	"github.com/vigie-hotline/vigie/jobs"
+	"github.com/vigie-hotline/vigie/mail"
 	"github.com/vigie-hotline/vigie/sqldb"
 	"github.com/vigie-hotline/vigie/vault"
 	"github.com/vigie-hotline/vigie/web"
@@ -36,6 +38,18 @@ type ServeCmd struct {
 	ReportCategories   []string      `help:"Report categories, the first being the default." default:"csam,sextortion,terrorism,hate,other" env:"VIGIE_REPORT_CATEGORIES"`
 	ReportsPerHour     int           `help:"Public reports accepted per address and hour (after a burst of report-burst)." default:"30" env:"VIGIE_REPORTS_PER_HOUR"`
 	ReportBurst        int           `help:"Public reports accepted at once from one address; 0 turns the limit off." default:"10" env:"VIGIE_REPORT_BURST"`
+
+	SMTP               string        `name:"smtp" help:"SMTP server for notices and messages: smtp://user:pass@host:587 (STARTTLS), smtps://…, or smtp+insecure://… on loopback." env:"VIGIE_SMTP"`
+	MailFrom           string        `help:"Sender address of Vigie's e-mail." default:"Vigie <vigie@localhost>" env:"VIGIE_MAIL_FROM"`
+	PublicURL          string        `name:"public-url" help:"Vigie's address as others reach it, for links in e-mail." default:"http://127.0.0.1:8080" env:"VIGIE_PUBLIC_URL"`
+	Hotline            string        `help:"The hotline's name, signing notices." default:"Vigie hotline" env:"VIGIE_HOTLINE"`
+	HotlineContact     string        `help:"Address that receives replies to notices (Reply-To)." default:"vigie@localhost" env:"VIGIE_HOTLINE_CONTACT"`
+	Country            string        `help:"The hotline's country (ISO code): hosts there get notices, hosts abroad go to partner hotlines." default:"FR" env:"VIGIE_COUNTRY"`
+	NotifyForeignHosts bool          `help:"Also send notices to hosts abroad, besides forwarding to their country's hotline." env:"VIGIE_NOTIFY_FOREIGN_HOSTS"`
+	EscalateTo         []string      `help:"Supervisors' and police addresses told of content still online after --escalate-after." env:"VIGIE_ESCALATE_TO"`
+	EscalateAfter      time.Duration `help:"Escalate content still online this long after the first notice." default:"168h" env:"VIGIE_ESCALATE_AFTER"`
+	CheckInterval      time.Duration `help:"Re-check each URL under notice this often." default:"24h" env:"VIGIE_CHECK_INTERVAL"`
+	IPDB               []string      `name:"ipdb" help:"MaxMind-format databases for hosting traces (ASN, country); repeat for several." type:"existingfile" env:"VIGIE_IPDB"`
 }
 
 // Run opens the database, creates the first administrator if there is no
@@ -67,7 +81,11 @@ func (c *ServeCmd) Run(m *Main) error {
 	p := jobs.NewPipeline()
 	p.Reports, p.Crawler, p.Quarantine, p.Fingerprint, p.Matcher = reports, c.crawler(m), quarantine, fp, matcher
 	p.Retention, p.Logger = c.Retention, m.Logger.With("component", "pipeline")
-	if err := c.startJobs(m, sessions, p); err != nil {
+	td, err := c.takedown(m, reports, p.Crawler)
+	if err != nil {
+		return err
+	}
+	if err := c.startJobs(m, sessions, p, td); err != nil {
 		return err
 	}
 	s := web.NewServer()
@@ -111,6 +129,32 @@ func (c *ServeCmd) openQuarantine(m *Main) (*vault.Vault, []byte, error) {
 	return v, mac.Sum(nil), nil
 }
 
+// takedown builds notice-and-takedown: the hosting tracer over the IP
+// databases, the notice templates and the mailer.
+func (c *ServeCmd) takedown(m *Main, reports *sqldb.ReportService, crawler vigie.Crawler) (*jobs.Takedown, error) {
+	tracer := hosting.NewTracer(c.IPDB...)
+	if err := tracer.Open(); err != nil {
+		return nil, err
+	}
+	m.onClose(tracer.Close)
+	tpl, err := mail.LoadTemplates()
+	if err != nil {
+		return nil, err
+	}
+	if c.SMTP == "" {
+		m.Logger.Warn("no --smtp server: notices will wait, retried, until one is configured")
+	}
+	sender := mail.NewSender(c.SMTP, c.MailFrom)
+	sender.Logger = m.Logger.With("component", "mail")
+	td := jobs.NewTakedown()
+	td.Reports, td.Takedowns, td.Tracer, td.Crawler = reports, sqldb.NewTakedownService(m.DB, m.Jobs), tracer, crawler
+	td.Composer = &mail.Notices{Templates: tpl, Hotline: c.Hotline, Contact: c.HotlineContact, Country: c.Country, PublicURL: c.PublicURL}
+	td.Mailer, td.Country, td.NotifyForeignHosts = sender, c.Country, c.NotifyForeignHosts
+	td.ReplyTo, td.EscalateTo, td.EscalateAfter, td.CheckInterval = c.HotlineContact, c.EscalateTo, c.EscalateAfter, c.CheckInterval
+	td.Logger = m.Logger.With("component", "takedown")
+	return td, nil
+}
+
 func (c *ServeCmd) crawler(m *Main) *fetch.Crawler {
 	f := fetch.NewFetcher()
 	f.AllowLoopback = c.FetchAllowLoopback
@@ -118,10 +162,11 @@ func (c *ServeCmd) crawler(m *Main) *fetch.Crawler {
 	return fetch.NewCrawler(f)
 }
 
-func (c *ServeCmd) startJobs(m *Main, sessions *sqldb.SessionService, p *jobs.Pipeline) error {
+func (c *ServeCmd) startJobs(m *Main, sessions *sqldb.SessionService, p *jobs.Pipeline, td *jobs.Takedown) error {
 	r := m.Jobs
 	r.MaxWorkers = c.Workers
 	p.Register(r)
+	td.Register(r)
 	river.AddWorker(r.Workers, &jobs.PurgeWorker{Sessions: sessions, Throttle: sessions, Now: time.Now, Logger: r.Logger})
 	r.Periodic = append(r.Periodic, jobs.PurgeEvery(time.Hour))
 	if err := r.Open(m.ctx); err != nil {
