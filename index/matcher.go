@@ -31,15 +31,20 @@ type Matcher struct {
 	// process counts the lookups it answers. FloodLimit 0 turns it off.
 	FloodLimit  int
 	FloodWindow time.Duration
-	Now         func() time.Time
-	Logger      *slog.Logger
+	// EntryCacheSize is how many matched entries are kept in memory, so
+	// that a lookup matching a recently matched entry reads no database.
+	// Default 65536; 0 turns the cache off.
+	EntryCacheSize int
+	Now            func() time.Time
+	Logger         *slog.Logger
 
 	pdq    *Index
 	md5    *Exact[[16]byte]
 	sha1   *Exact[[20]byte]
 	sha256 *Exact[[32]byte]
 
-	flood *floodCounter
+	flood   *floodCounter
+	entries entryCache
 
 	mu    sync.RWMutex
 	banks map[int64]*vigie.Bank
@@ -50,18 +55,20 @@ type Matcher struct {
 // NewMatcher returns an empty Matcher over banks; call Load next.
 func NewMatcher(banks vigie.BankService) *Matcher {
 	return &Matcher{
-		Banks:        banks,
-		PollInterval: time.Second,
-		FloodLimit:   100,
-		FloodWindow:  24 * time.Hour,
-		Now:          time.Now,
-		Logger:       slog.New(slog.DiscardHandler),
-		pdq:          New(),
-		md5:          NewExact[[16]byte](),
-		sha1:         NewExact[[20]byte](),
-		sha256:       NewExact[[32]byte](),
-		flood:        newFloodCounter(),
-		banks:        map[int64]*vigie.Bank{},
+		Banks:          banks,
+		PollInterval:   time.Second,
+		FloodLimit:     100,
+		FloodWindow:    24 * time.Hour,
+		EntryCacheSize: 1 << 16,
+		Now:            time.Now,
+		Logger:         slog.New(slog.DiscardHandler),
+		pdq:            New(),
+		md5:            NewExact[[16]byte](),
+		sha1:           NewExact[[20]byte](),
+		sha256:         NewExact[[32]byte](),
+		flood:          newFloodCounter(),
+		entries:        entryCache{byID: map[int64]*vigie.BankEntry{}},
+		banks:          map[int64]*vigie.Bank{},
 	}
 }
 
@@ -177,6 +184,7 @@ func (m *Matcher) refreshBanks(ctx context.Context) error {
 
 // apply adds an active entry, or removes any other, by its ID.
 func (m *Matcher) apply(e *vigie.BankEntry) {
+	m.entries.forget(e.ID)
 	active := e.Status == vigie.EntryActive
 	switch e.Signal {
 	case vigie.SignalPDQ:
@@ -383,7 +391,7 @@ func (m *Matcher) resolve(ctx context.Context, hits map[int64]hit, banks map[int
 		ids = append(ids, id)
 		benign = benign || banks[h.bank].Kind == vigie.BankBenign
 	}
-	entries, err := m.Banks.FindEntriesByID(ctx, ids)
+	entries, err := m.findEntries(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -395,7 +403,8 @@ func (m *Matcher) resolve(ctx context.Context, hits map[int64]hit, banks map[int
 		if e.Status != vigie.EntryActive || (benign && b.Kind != vigie.BankBenign) {
 			continue
 		}
-		out = append(out, &vigie.Match{Bank: b, Entry: e, Distance: h.distance, Query: h.query})
+		e := *e // cached entries are shared; callers get their own copy
+		out = append(out, &vigie.Match{Bank: b, Entry: &e, Distance: h.distance, Query: h.query})
 	}
 	slices.SortFunc(out, func(a, b *vigie.Match) int {
 		if a.Distance != b.Distance {
@@ -404,4 +413,74 @@ func (m *Matcher) resolve(ctx context.Context, hits map[int64]hit, banks map[int
 		return int(a.Entry.ID - b.Entry.ID)
 	})
 	return out, nil
+}
+
+// findEntries returns the entries with these ids, from the cache when it
+// holds them, else from the database.
+func (m *Matcher) findEntries(ctx context.Context, ids []int64) ([]*vigie.BankEntry, error) {
+	if m.EntryCacheSize <= 0 {
+		return m.Banks.FindEntriesByID(ctx, ids)
+	}
+	found, missing, gen := m.entries.get(ids)
+	if len(missing) == 0 {
+		return found, nil
+	}
+	read, err := m.Banks.FindEntriesByID(ctx, missing)
+	if err != nil {
+		return nil, err
+	}
+	m.entries.put(read, gen, m.EntryCacheSize)
+	return append(found, read...), nil
+}
+
+// entryCache holds bank entries as the database last gave them. Every
+// change that Sync applies (or a quarantine) forgets the entry, so the
+// cache is never staler than the index itself. A read that started before
+// a change is not stored: gen counts the changes.
+type entryCache struct {
+	mu   sync.Mutex
+	gen  uint64
+	byID map[int64]*vigie.BankEntry
+}
+
+// get returns the cached entries among ids, the ids it does not hold, and
+// the generation to pass to put with what is read for them.
+func (c *entryCache) get(ids []int64) (found []*vigie.BankEntry, missing []int64, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, id := range ids {
+		if e, ok := c.byID[id]; ok {
+			found = append(found, e)
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	return found, missing, c.gen
+}
+
+// put stores entries read at generation gen, unless an entry changed since,
+// evicting arbitrary entries past size.
+func (c *entryCache) put(entries []*vigie.BankEntry, gen uint64, size int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		return
+	}
+	for _, e := range entries {
+		for id := range c.byID {
+			if len(c.byID) < size {
+				break
+			}
+			delete(c.byID, id)
+		}
+		c.byID[e.ID] = e
+	}
+}
+
+// forget drops an entry that changed.
+func (c *entryCache) forget(id int64) {
+	c.mu.Lock()
+	c.gen++
+	delete(c.byID, id)
+	c.mu.Unlock()
 }

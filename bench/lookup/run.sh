@@ -1,0 +1,111 @@
+#!/bin/bash
+# Benchmark partner lookups over HTTP on loopback with N PDQ hashes loaded.
+#
+#   bench/lookup/run.sh [-n 10000000] [-d 20s] [-c 8] [-t 1] [-q 10000] [-p 18080]
+#
+# Builds vigie, generates N uniform random PDQ hashes (bench/lookup/main.go,
+# deterministic), imports them into a bank of a fresh data folder (timed),
+# starts `vigie serve` on 127.0.0.1 (time until /healthz answers, which
+# includes loading the index; RSS after load), creates a partner key, then
+# runs wrk for a fixed duration against, in turn: GET /healthz (the anchor:
+# the HTTP stack's ceiling on this machine, in the same run), GET /m/lookup
+# and POST /api/v1/lookup, cycling over a query list (half stored hashes
+# with 0–31 bits flipped, half random hashes). Needs wrk (apt-get install
+# wrk) and curl. Everything runs under a temporary folder that is removed at
+# the end, with the server. VIGIE_BIN=path skips the build.
+set -euo pipefail
+n=10000000 dur=20s conns=8 threads=1 queries=10000 port=18080
+while getopts n:d:c:t:q:p: o; do
+	case $o in
+	n) n=$OPTARG ;; d) dur=$OPTARG ;; c) conns=$OPTARG ;; t) threads=$OPTARG ;;
+	q) queries=$OPTARG ;; p) port=$OPTARG ;; *) exit 2 ;;
+	esac
+done
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+cd "$(dirname "$0")/../.."
+here=bench/lookup
+work=$(mktemp -d /tmp/vigie-bench-lookup.XXXXXX)
+server=
+cleanup() {
+	if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then
+		kill -TERM "$server"
+		for _ in $(seq 100); do kill -0 "$server" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$server" 2>/dev/null || true
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+now() { date +%s.%N; }
+since() { echo "$(now) - $1" | bc | xargs printf '%.2f'; }
+rss_mib() { awk '/^VmRSS/ { printf "%.0f", $2/1024 }' "/proc/$1/status"; }
+hwm_mib() { awk '/^VmHWM/ { printf "%.0f", $2/1024 }' "/proc/$1/status"; }
+
+bin=${VIGIE_BIN:-$work/vigie}
+[ -n "${VIGIE_BIN:-}" ] || go build -o "$bin" ./cmd/vigie
+go build -o "$work/gen" ./$here
+if [ -n "${VIGIE_BIN:-}" ]; then
+	echo "vigie: $VIGIE_BIN"
+else
+	echo "vigie: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo ' (with uncommitted changes)')"
+fi
+echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/^Mem/ {print $2}') GiB, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "settings: n=$n queries=$queries duration=$dur connections=$conns wrk threads=$threads"
+
+t=$(now)
+"$work/gen" -n "$n" -queries "$queries" -hashes "$work/hashes.te" -queries-out "$work/queries.txt"
+echo "generate: $(since "$t") s"
+
+export VIGIE_DATA=$work/data
+"$bin" bank create bench >/dev/null
+t=$(now)
+"$bin" bank import bench "$work/hashes.te" >"$work/import.log" 2>&1
+echo "import: $(since "$t") s ($(tail -1 "$work/import.log"))"
+rm "$work/hashes.te"
+echo "database: $(du -sm "$work/data" | cut -f1) MiB"
+"$bin" user add partner --role partner >/dev/null
+key=$("$bin" apikey add partner --name bench | grep -o 'vigie_[A-Za-z0-9_-]*' | head -1)
+
+base=http://127.0.0.1:$port
+t=$(now)
+"$bin" serve --addr "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
+server=$!
+until curl -fs "$base/healthz" >/dev/null; do
+	kill -0 "$server" 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
+	sleep 0.05
+done
+echo "start-up until /healthz answers: $(since "$t") s; RSS $(rss_mib "$server") MiB (peak $(hwm_mib "$server") MiB)"
+
+# One near query must match and one random query must not, on both routes.
+auth="Authorization: Bearer $key"
+q1=$(sed -n 1p "$work/queries.txt") q2=$(sed -n 2p "$work/queries.txt")
+hit=$(curl -fs -H "$auth" "$base/m/lookup?signal_type=pdq&signal=$q1")
+miss=$(curl -fs -H "$auth" "$base/m/lookup?signal_type=pdq&signal=$q2")
+api=$(curl -fs -H "$auth" -d "{\"signal_type\":\"pdq\",\"value\":\"$q1\"}" "$base/api/v1/lookup")
+case $hit in '{"bench":[{"bank_content_id":'*) ;; *) echo "near query did not match: $hit" >&2; exit 1 ;; esac
+[ "$miss" = '{}' ] || { echo "random query matched: $miss" >&2; exit 1; }
+grep -q '"entry_id"' <<<"$api" || { echo "API lookup did not match: $api" >&2; exit 1; }
+echo "check: $hit"
+
+# load NAME SCRIPT [SCRIPT_ARGS] runs wrk and prints requests/s and latency
+# percentiles.
+load() {
+	local name=$1 script=$2 out
+	shift 2
+	out=$(QUERIES="$work/queries.txt" KEY="$key" wrk -t"$threads" -c"$conns" -d"$dur" --latency -s "$script" "$base" -- "$@")
+	if grep -q 'Non-2xx\|Socket errors' <<<"$out"; then
+		echo "$out" >&2
+		echo "$name: errors, see above" >&2
+		exit 1
+	fi
+	awk -v name="$name" -v load="$(cut -d' ' -f1 /proc/loadavg)" '
+		/^ +50%/ { p50 = $2 } /^ +90%/ { p90 = $2 } /^ +99%/ { p99 = $2 }
+		/^Requests\/sec/ { rps = $2 }
+		END { printf "%-16s %10.0f req/s   p50 %-8s p90 %-8s p99 %-8s load1 %s\n", name, rps, p50, p90, p99, load }' <<<"$out"
+	echo "$out" >"$work/wrk-${name//\//_}.txt"
+}
+load healthz $here/healthz.lua
+load m/lookup $here/lookup.lua get
+load api/v1/lookup $here/lookup.lua post
+echo "server RSS after load: $(rss_mib "$server") MiB (peak $(hwm_mib "$server") MiB)"
