@@ -46,9 +46,9 @@ func (s *ReportService) CreateItem(ctx context.Context, it *vigie.Item) error {
 	return s.db.inTx(ctx, func(tx *sql.Tx) error {
 		now := s.db.now()
 		err := tx.QueryRowContext(ctx, `
-			INSERT INTO items (case_id, url, evidence, sha256, state, stored, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`,
-			it.CaseID, it.URL, orJSON(it.Evidence, "{}"), it.SHA256, string(it.State), it.Stored, ms(now)).Scan(&it.ID)
+			INSERT INTO items (case_id, url, evidence, sha256, state, fail_reason, stored, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id`,
+			it.CaseID, it.URL, orJSON(it.Evidence, "{}"), it.SHA256, string(it.State), it.FailReason, it.Stored, ms(now)).Scan(&it.ID)
 		if err != nil {
 			return fmt.Errorf("insert item: %w", err)
 		}

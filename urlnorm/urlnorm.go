@@ -117,7 +117,9 @@ func hasScheme(s string) bool {
 }
 
 // hasOtherScheme reports whether s, which has no "://", starts with a scheme
-// such as "mailto:" or "http:" rather than "host:port".
+// such as "mailto:" or "http:" rather than "host:port". A colon with no
+// port after it ("htp:/x", "http:/x") is a mistyped scheme, not an empty
+// port: taken for a host, "htp" would be fetched.
 func hasOtherScheme(s string) bool {
 	authority, _, _ := strings.Cut(s, "/")
 	_, after, found := strings.Cut(authority, ":")
@@ -125,7 +127,7 @@ func hasOtherScheme(s string) bool {
 		return false
 	}
 	_, err := strconv.Atoi(after)
-	return err != nil && after != ""
+	return err != nil
 }
 
 // fixStrayPercents escapes every "%" that does not start a valid escape.
