@@ -15,6 +15,11 @@ const FamilyTokenTTL = 24 * time.Hour
 // MaxFamilyPhotos bounds the photos of one registration.
 const MaxFamilyPhotos = 1000
 
+// FamilyMinQuality is the lowest PDQ quality a registered photo may have:
+// the hash of a plainer photo (a wall, a sky) tells it from too few others
+// and would raise false alarms.
+const FamilyMinQuality = 50
+
 // Family is a parent's registration on the guardian page. Its hashes are
 // personal data: they live in the family bank only, are never exported,
 // never logged, and are deleted for good on withdrawal.

@@ -20,6 +20,8 @@ func (s *Server) routeTable() []route {
 	signedIn := func(h http.HandlerFunc) http.Handler { return s.requireSession(h) }
 	admin := func(h http.HandlerFunc) http.Handler { return s.requireRole(h, vigie.RoleAdmin) }
 	supervisor := func(h http.HandlerFunc) http.Handler { return s.requireRole(h, vigie.RoleSupervisor, vigie.RoleAdmin) }
+	// Referral packages go to the police liaison and supervisors only.
+	police := func(h http.HandlerFunc) http.Handler { return s.requireRole(h, vigie.RolePolice, vigie.RoleSupervisor) }
 	// Content is shown to the people who assess it, and no one else.
 	staff := func(h http.HandlerFunc) http.Handler {
 		return s.requireRole(h, vigie.RoleAnalyst, vigie.RoleSupervisor)
@@ -35,6 +37,14 @@ func (s *Server) routeTable() []route {
 		{"POST /report", page(s.handleReport)},
 		{"GET /report/status", page(s.handleStatusForm)},
 		{"POST /report/status", page(s.handleStatus)},
+
+		{"GET /guardian", page(s.handleGuardianForm)},
+		{"POST /guardian/register", page(s.handleGuardianRegister)},
+		{"GET /guardian/verify", page(s.handleGuardianVerifyForm)},
+		{"POST /guardian/verify", page(s.handleGuardianVerify)},
+		{"GET /guardian/status", page(s.handleGuardianStatusForm)},
+		{"POST /guardian/status", page(s.handleGuardianStatus)},
+		{"POST /guardian/withdraw", page(s.handleGuardianWithdraw)},
 
 		{"GET /login", page(s.handleLoginForm)},
 		{"POST /login", page(s.handleLogin)},
@@ -63,6 +73,9 @@ func (s *Server) routeTable() []route {
 		{"GET /queue", staff(s.handleQueue)},
 		{"GET /cases", staff(s.handleCases)},
 		{"GET /cases/{id}", staff(s.handleCase)},
+		{"GET /referrals", police(s.handleReferrals)},
+		{"GET /cases/{id}/referral", police(s.handleReferral)},
+		{"GET /cases/{id}/referral.json", police(s.handleReferralJSON)},
 		{"POST /cases/{id}/hold", supervisor(s.handleLegalHold)},
 		{"GET /confirmations", staff(s.handleConfirmations)},
 		{"GET /items/{id}", staff(s.handleItem)},
@@ -71,6 +84,7 @@ func (s *Server) routeTable() []route {
 		{"GET /items/{id}/original", staff(s.handleOriginal)},
 		{"POST /items/{id}/assess", staff(s.handleAssess)},
 		{"POST /items/{id}/confirm", staff(s.handleConfirm)},
+		{"POST /items/{id}/family-confirm", staff(s.handleFamilyConfirm)},
 		{"GET /account/wellness", staff(s.handleWellness)},
 		{"POST /account/wellness", staff(s.handleSaveWellness)},
 		{"GET /review/entries", supervisor(s.handleReviewEntries)},

@@ -51,6 +51,8 @@ type Server struct {
 	Audit    vigie.AuditService
 	Banks    vigie.BankService
 	Reports  vigie.ReportService
+	// Takedowns holds notices and follow-up checks, for cases and referrals.
+	Takedowns vigie.TakedownService
 	// Quarantine holds fetched content, for previews and reveals.
 	Quarantine vigie.Quarantine
 	// Categories lists the report categories, the first being the default.
@@ -66,6 +68,17 @@ type Server struct {
 	Matcher               vigie.Matcher
 	// Fingerprinter hashes uploaded images for lookups.
 	Fingerprinter vigie.Fingerprinter
+	// Guardian stores parents' registrations and FamilyNotifier writes to
+	// them; without both, /guardian explains that registration is off.
+	Guardian       vigie.GuardianService
+	FamilyNotifier vigie.FamilyNotifier
+	// PublicURL is the address links in e-mails start with
+	// ("https://hotline.example"); without it, the request's address.
+	PublicURL string
+	// FamilySuspectMatches is how many known or benign entries a newly
+	// registered photo may match before it is held for review. 0 turns the
+	// check off.
+	FamilySuspectMatches int
 	// Registry collects the metrics served at /metrics.
 	Registry *prometheus.Registry
 	Logger   *slog.Logger
@@ -99,6 +112,7 @@ func NewServer() *Server {
 		ReportBurst:           10,
 		PartnerReportsPerHour: 36000000,
 		KeyUseFlush:           5 * time.Second,
+		FamilySuspectMatches:  3,
 		Registry:              prometheus.NewRegistry(),
 		Logger:                slog.New(slog.DiscardHandler),
 		Now:                   time.Now,

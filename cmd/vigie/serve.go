@@ -85,6 +85,10 @@ func (c *ServeCmd) Run(m *Main) error {
 	if err != nil {
 		return err
 	}
+	guardian, err := c.guardian(m)
+	if err != nil {
+		return err
+	}
 	if err := c.startJobs(m, sessions, p, td); err != nil {
 		return err
 	}
@@ -93,10 +97,11 @@ func (c *ServeCmd) Run(m *Main) error {
 	s.Users, s.Sessions, s.Throttle = users, sessions, sessions
 	s.APIKeys, s.Audit = sqldb.NewAPIKeyService(m.DB), sqldb.NewAuditService(m.DB)
 	s.Banks, s.Matcher, s.Fingerprinter = banks, matcher, fp
-	s.Reports, s.Quarantine, s.PINKey = reports, quarantine, pinKey
+	s.Reports, s.Quarantine, s.PINKey, s.Takedowns = reports, quarantine, pinKey, td.Takedowns
 	s.Categories, s.ReportsPerHour, s.ReportBurst = c.ReportCategories, c.ReportsPerHour, c.ReportBurst
 	s.Registry = prometheus.NewRegistry()
 	s.Logger = m.Logger.With("component", "web")
+	c.serveGuardian(m, s, guardian)
 	if err := s.Open(); err != nil {
 		return err
 	}
