@@ -160,7 +160,9 @@ func (r *Runner) EnqueueTx(ctx context.Context, tx *sql.Tx, jobs ...vigie.Job) e
 	for i, j := range jobs {
 		params[i] = river.InsertManyParams{Args: j}
 	}
-	if _, err := r.insert.InsertManyTx(ctx, tx, params); err != nil {
+	// The fast form returns no rows: nothing here reads them back, and on
+	// SQLite building them costs as much as the insert itself.
+	if _, err := r.insert.InsertManyFastTx(ctx, tx, params); err != nil {
 		return fmt.Errorf("enqueue: %w", err)
 	}
 	return nil
