@@ -177,7 +177,10 @@ type EntryFilter struct {
 	// IncludeInactive also returns disabled, quarantined and deleted entries,
 	// as a sync feed must.
 	IncludeInactive bool
-	Limit           int // 0 means 1000
+	// NoMetadata leaves Metadata nil, for readers that need only the hashes
+	// (loading the index reads millions of entries).
+	NoMetadata bool
+	Limit      int // 0 means 1000
 }
 
 // BankService stores banks and their entries. Entry changes bump a global

@@ -86,7 +86,7 @@ func (m *Matcher) Load(ctx context.Context) error {
 	var bulk []Entry
 	var seq int64
 	for {
-		page, err := m.Banks.FindEntries(ctx, vigie.EntryFilter{AfterSeq: seq, Limit: syncPage})
+		page, err := m.Banks.FindEntries(ctx, vigie.EntryFilter{AfterSeq: seq, Limit: syncPage, NoMetadata: true})
 		if err != nil {
 			return err
 		}
@@ -131,7 +131,7 @@ func (m *Matcher) Sync(ctx context.Context) (int, error) {
 	m.mu.RUnlock()
 	n := 0
 	for {
-		page, err := m.Banks.FindEntries(ctx, vigie.EntryFilter{AfterSeq: seq, IncludeInactive: true, Limit: syncPage})
+		page, err := m.Banks.FindEntries(ctx, vigie.EntryFilter{AfterSeq: seq, IncludeInactive: true, Limit: syncPage, NoMetadata: true})
 		if err != nil {
 			return n, err
 		}

@@ -86,6 +86,11 @@ func (p Page) IsStaff() bool {
 	return p.User != nil && (p.User.Role == vigie.RoleAnalyst || p.User.Role == vigie.RoleSupervisor)
 }
 
+// IsPolice reports whether the signed-in user reads referral packages.
+func (p Page) IsPolice() bool {
+	return p.User != nil && (p.User.Role == vigie.RolePolice || p.User.Role == vigie.RoleSupervisor)
+}
+
 // IsAdmin reports whether the signed-in user administers accounts.
 func (p Page) IsAdmin() bool { return p.User != nil && p.User.Role == vigie.RoleAdmin }
 

@@ -32,7 +32,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 	p := s.reportPage(r)
 	r.Body = http.MaxBytesReader(w, r.Body, maxReportBody)
 	if err := r.ParseForm(); err != nil {
-		s.reportFormError(w, p, vigie.Errorf(vigie.ETOOLARGE, "the report is too large"))
+		s.reportFormError(w, p, vigie.Errorf(vigie.ETOOLARGE, "the report is too large: send at most %d addresses and %d KiB of text", vigie.MaxReportURLs, maxReportBody>>10))
 		return
 	}
 	p.URLsText = r.PostFormValue("urls")

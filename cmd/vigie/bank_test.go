@@ -213,3 +213,24 @@ func TestIndexFollowsOtherProcess(t *testing.T) {
 		}
 	})
 }
+
+// TestDirectoryImport imports a provider CSV with bad lines: the good ones
+// are stored, the bad ones reported by line number.
+func TestDirectoryImport(t *testing.T) {
+	data := t.TempDir()
+	f := filepath.Join(t.TempDir(), "providers.csv")
+	os.WriteFile(f, []byte("name,asns,domains,abuse_email,lang,country,notes\nExampleHost,AS64500,example.net,abuse@example.net,fr,FR,\nBroken,64501,,nobody,en,DE,\nCDN,13335,,abuse@cdn.example,en,,\n"), 0o600)
+	code, out, errs := run(t, "", "--data", data, "provider", "import", f)
+	if code != 1 || !strings.Contains(out, "2 entries imported, 1 bad lines") || !strings.Contains(errs, "providers.csv:3:") {
+		t.Fatalf("exit %d out %q err %q", code, out, errs)
+	}
+	_, out, _ = run(t, "", "--data", data, "provider", "list")
+	if !strings.Contains(out, "ExampleHost") || !strings.Contains(out, "abuse@cdn.example") || strings.Contains(out, "Broken") {
+		t.Fatalf("list:\n%s", out)
+	}
+	p := filepath.Join(t.TempDir(), "partners.csv")
+	os.WriteFile(p, []byte("name,countries,email,endpoint,lang\nHotline DE,DE AT,fw@de.example,,en\n"), 0o600)
+	if code, out, errs := run(t, "", "--data", data, "partner", "import", p); code != 0 || !strings.Contains(out, "1 entries imported") {
+		t.Fatalf("partners: %d %q %q", code, out, errs)
+	}
+}

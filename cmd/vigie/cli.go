@@ -20,16 +20,18 @@ type CLI struct {
 	Config   string `help:"Configuration file of 'key = value' lines, keys named like the long flags (addr = 0.0.0.0:8080)." env:"VIGIE_CONFIG" type:"path" placeholder:"FILE"`
 	LogLevel string `help:"Log level: debug, info, warn or error." default:"info" env:"VIGIE_LOG_LEVEL" enum:"debug,info,warn,error"`
 
-	Serve   ServeCmd   `cmd:"" help:"Run the web service and the background work."`
-	Migrate MigrateCmd `cmd:"" help:"Create or update the database schema, then exit."`
-	User    UserCmd    `cmd:"" help:"Manage accounts: add, list, passwd, disable, enable, role, reset-totp."`
-	APIKey  APIKeyCmd  `cmd:"" name:"apikey" help:"Manage partner API keys: add, list, revoke."`
-	Audit   AuditCmd   `cmd:"" help:"Read and verify the hash-chained audit log."`
-	Bank    BankCmd    `cmd:"" help:"Manage hash banks: create, list, show, disable, enable, import, export."`
-	Match   MatchCmd   `cmd:"" help:"Look images or hashes up in the banks and print every match."`
-	IPDB    IPDBCmd    `cmd:"" name:"ipdb" help:"IP databases for hosting traces: import the open ASN data, trace a URL."`
-	Version VersionCmd `cmd:"" help:"Print the version."`
-	Hash    HashCmd    `cmd:"" help:"Print the PDQ, MD5, SHA-1 and SHA-256 of image files or folders."`
+	Serve    ServeCmd    `cmd:"" help:"Run the web service and the background work."`
+	Migrate  MigrateCmd  `cmd:"" help:"Create or update the database schema, then exit."`
+	User     UserCmd     `cmd:"" help:"Manage accounts: add, list, passwd, disable, enable, role, reset-totp."`
+	APIKey   APIKeyCmd   `cmd:"" name:"apikey" help:"Manage partner API keys: add, list, revoke."`
+	Audit    AuditCmd    `cmd:"" help:"Read and verify the hash-chained audit log."`
+	Bank     BankCmd     `cmd:"" help:"Manage hash banks: create, list, show, disable, enable, import, export."`
+	Match    MatchCmd    `cmd:"" help:"Look images or hashes up in the banks and print every match."`
+	Provider ProviderCmd `cmd:"" help:"Hosting provider directory (abuse contacts): import a CSV, list."`
+	Partner  PartnerCmd  `cmd:"" help:"Partner hotlines abroad: import a CSV, list."`
+	IPDB     IPDBCmd     `cmd:"" name:"ipdb" help:"IP databases for hosting traces: import the open ASN data, trace a URL."`
+	Version  VersionCmd  `cmd:"" help:"Print the version."`
+	Hash     HashCmd     `cmd:"" help:"Print the PDQ, MD5, SHA-1 and SHA-256 of image files or folders."`
 }
 
 // dsn returns the database to open: --db, or the SQLite file in --data.
