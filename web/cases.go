@@ -9,10 +9,13 @@ import (
 
 type casePage struct {
 	Page
-	Case    *vigie.Case
-	Reports []*vigie.Report
-	Items   []*vigie.Item
-	Notice  string
+	Case     *vigie.Case
+	Reports  []*vigie.Report
+	Items    []*vigie.Item
+	Takedown *vigie.Takedown
+	Notices  []*vigie.Notice
+	Checks   []*vigie.Check
+	Notice   string
 }
 
 // handleCase shows a case to the staff: what reporters wrote (never their
@@ -34,11 +37,31 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, notice strin
 	if err == nil {
 		p.Items, err = s.Reports.FindItems(r.Context(), vigie.ItemFilter{CaseID: id, Limit: 500})
 	}
+	if err == nil {
+		err = s.caseTakedown(r, &p)
+	}
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
 	s.render(w, http.StatusOK, "case", p)
+}
+
+// caseTakedown adds the takedown of the case, if any: its notices with
+// their failures, and its checks.
+func (s *Server) caseTakedown(r *http.Request, p *casePage) error {
+	td, err := s.Takedowns.FindTakedown(r.Context(), p.Case.ID)
+	if vigie.ErrorCode(err) == vigie.ENOTFOUND {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	p.Takedown = td
+	if p.Notices, err = s.Takedowns.FindNotices(r.Context(), p.Case.ID); err != nil {
+		return err
+	}
+	p.Checks, err = s.Takedowns.FindChecks(r.Context(), p.Case.ID)
+	return err
 }
 
 type casesPage struct {

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -46,6 +47,7 @@ func mustServer(t *testing.T, configure ...func(*web.Server)) *testServer {
 		t.Fatal(err)
 	}
 	s.Banks, s.Matcher, s.Fingerprinter = banks, syncingMatcher{matcher}, fingerprint.NewService(fingerprint.Options{})
+	s.Reports, s.Takedowns = sqldb.NewReportService(db, dropJobs{}), sqldb.NewTakedownService(db, dropJobs{})
 	for _, fn := range configure {
 		fn(s)
 	}
@@ -56,6 +58,12 @@ func mustServer(t *testing.T, configure ...func(*web.Server)) *testServer {
 	t.Cleanup(hs.Close)
 	return &testServer{Server: s, DB: db, HTTP: hs}
 }
+
+// dropJobs drops the jobs services enqueue: these tests drive the web
+// layer, and the job queue is tested in package jobs.
+type dropJobs struct{}
+
+func (dropJobs) EnqueueTx(context.Context, *sql.Tx, ...vigie.Job) error { return nil }
 
 // syncingMatcher applies the banks' latest changes before each lookup, so
 // that tests need not wait for the background loop.
