@@ -1,3 +1,8 @@
+//go:build !js
+
+// Service is left out of the WebAssembly build for the browser
+// (guard/wasm), so that the module does not depend on the domain package.
+
 package fingerprint
 
 import (

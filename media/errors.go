@@ -1,10 +1,6 @@
 package media
 
-import (
-	"fmt"
-
-	vigie "github.com/vigie-hotline/vigie"
-)
+import "fmt"
 
 // Kind classifies why an image was refused. A Kind is itself an error, so
 // callers can test with errors.Is(err, media.Truncated).
@@ -78,20 +74,4 @@ func (e *Error) Is(target error) bool {
 
 func errorf(k Kind, f Format, err error, format string, args ...any) *Error {
 	return &Error{Kind: k, Format: f, Message: fmt.Sprintf(format, args...), Err: err}
-}
-
-// As lets errors.As see e as a *vigie.Error, so that the web and command
-// layers report it with the right code and its safe message: limits give
-// ETOOLARGE, anything else wrong with the file EINVALID.
-func (e *Error) As(target any) bool {
-	t, ok := target.(**vigie.Error)
-	if !ok {
-		return false
-	}
-	code := vigie.EINVALID
-	if e.Kind == TooLarge || e.Kind == Bomb || e.Kind == Timeout {
-		code = vigie.ETOOLARGE
-	}
-	*t = vigie.Errorf(code, "The file could not be read as an image (%s): %s", e.Kind, e.Message)
-	return true
 }
