@@ -91,6 +91,11 @@ func (s *Server) routeTable() []route {
 		{"POST /review/entries/{id}/restore", supervisor(s.handleReviewDecision(vigie.EntryActive, "review.restored"))},
 		{"POST /review/entries/{id}/disable", supervisor(s.handleReviewDecision(vigie.EntryDisabled, "review.disabled"))},
 
+		{"GET /stats", supervisor(s.handleStats)},
+		{"GET /stats/dsa.csv", supervisor(s.handleDSACSV)},
+		{"GET /stats/dsa.json", supervisor(s.handleDSAJSON)},
+		{"GET /api/v1/blocklist", partner(s.handleAPIBlocklist)},
+
 		{"GET /api/v1/openapi.json", page(s.handleOpenAPI)},
 		{"GET /api/v1/me", partner(s.handleAPIMe)},
 		{"POST /api/v1/reports", s.optionalAPIKey(s.handleAPIReport)},

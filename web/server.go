@@ -51,6 +51,8 @@ type Server struct {
 	Audit    vigie.AuditService
 	Banks    vigie.BankService
 	Reports  vigie.ReportService
+	// Stats reads the statistics page, the DSA exports and the blocklist.
+	Stats vigie.StatsService
 	// Takedowns holds notices and follow-up checks, for cases and referrals.
 	Takedowns vigie.TakedownService
 	// Quarantine holds fetched content, for previews and reveals.

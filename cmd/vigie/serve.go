@@ -98,6 +98,7 @@ func (c *ServeCmd) Run(m *Main) error {
 	s.APIKeys, s.Audit = sqldb.NewAPIKeyService(m.DB), sqldb.NewAuditService(m.DB)
 	s.Banks, s.Matcher, s.Fingerprinter = banks, matcher, fp
 	s.Reports, s.Quarantine, s.PINKey, s.Takedowns = reports, quarantine, pinKey, td.Takedowns
+	s.Stats = sqldb.NewStatsService(m.DB)
 	s.Categories, s.ReportsPerHour, s.ReportBurst = c.ReportCategories, c.ReportsPerHour, c.ReportBurst
 	s.Registry = prometheus.NewRegistry()
 	s.Logger = m.Logger.With("component", "web")
