@@ -27,6 +27,8 @@ type CLI struct {
 	Audit    AuditCmd    `cmd:"" help:"Read and verify the hash-chained audit log."`
 	Bank     BankCmd     `cmd:"" help:"Manage hash banks: create, list, show, disable, enable, import, export."`
 	Match    MatchCmd    `cmd:"" help:"Look images or hashes up in the banks and print every match."`
+	Scrub    ScrubCmd    `cmd:"" help:"Remove location and device metadata (GPS, camera, XMP, IPTC) from JPEG, PNG and WebP photos without re-encoding them."`
+	Guardian GuardianCmd `cmd:"" help:"Parents' tools: fingerprint photos on this computer into a file to submit on the /guardian page."`
 	Provider ProviderCmd `cmd:"" help:"Hosting provider directory (abuse contacts): import a CSV, list."`
 	Partner  PartnerCmd  `cmd:"" help:"Partner hotlines abroad: import a CSV, list."`
 	IPDB     IPDBCmd     `cmd:"" name:"ipdb" help:"IP databases for hosting traces: import the open ASN data, trace a URL."`
