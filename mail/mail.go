@@ -13,8 +13,8 @@ import (
 	"strings"
 	"time"
 
-	gomail "github.com/wneessen/go-mail"
 	vigie "github.com/vigie-hotline/vigie"
+	gomail "github.com/wneessen/go-mail"
 )
 
 var _ vigie.Mailer = (*Sender)(nil)
