@@ -1,8 +1,11 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"strconv"
 	"strings"
@@ -76,5 +79,39 @@ func TestReferral(t *testing.T) {
 				t.Fatalf("%s: status=%d, want 403", role, st)
 			}
 		})
+	}
+}
+
+// TestDirectoryPage imports a provider CSV with a bad line through the
+// admin page.
+func TestDirectoryPage(t *testing.T) {
+	ts := mustServer(t)
+	ts.mustUser(t, "root", vigie.RoleAdmin, "correct horse battery")
+	b := ts.browser(t)
+	b.login("root", "correct horse battery")
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("kind", "providers")
+	fw, _ := mw.CreateFormFile("file", "p.csv")
+	fw.Write([]byte(vigie.ProviderCSVHeader + "\nExampleHost,AS64500,example.net,abuse@example.net,fr,FR,\nBad,64501,,nope,en,DE,\n"))
+	mw.Close()
+	req, _ := http.NewRequest("POST", b.base+"/admin/directory", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Accept-Language", "en")
+	resp, err := b.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	page := string(raw)
+	if resp.StatusCode != 200 || !strings.Contains(page, "1 entries imported, 1 bad lines") || !strings.Contains(page, "Line 3") || !strings.Contains(page, "abuse@example.net") {
+		t.Fatalf("status=%d:\n%s", resp.StatusCode, page)
+	}
+	analyst := ts.browser(t)
+	ts.mustUser(t, "ana", vigie.RoleAnalyst, "correct horse battery")
+	analyst.login("ana", "correct horse battery")
+	if st, _, _ := analyst.do("GET", "/admin/directory", nil); st != http.StatusForbidden {
+		t.Fatalf("analyst: %d", st)
 	}
 }

@@ -70,6 +70,8 @@ func (s *Server) routeTable() []route {
 		{"POST /admin/keys", admin(s.handleCreateKey)},
 		{"POST /admin/keys/{id}/revoke", admin(s.handleRevokeKey)},
 		{"GET /admin/audit", admin(s.handleAuditLog)},
+		{"GET /admin/directory", admin(s.handleDirectory)},
+		{"POST /admin/directory", admin(s.handleDirectoryImport)},
 		{"GET /queue", staff(s.handleQueue)},
 		{"GET /cases", staff(s.handleCases)},
 		{"GET /cases/{id}", staff(s.handleCase)},
