@@ -201,9 +201,9 @@ func caseIDFrom(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-// handleReferralJSON downloads the package as JSON; every download is
-// audited.
-func (s *Server) handleReferralJSON(w http.ResponseWriter, r *http.Request) {
+// referralFromPath assembles the package of the case in the path and
+// audits its opening as action; on failure it writes the error page.
+func (s *Server) referralFromPath(w http.ResponseWriter, r *http.Request, action, format string) (*Referral, bool) {
 	id, err := caseIDFrom(r)
 	var ref *Referral
 	if err == nil {
@@ -211,9 +211,20 @@ func (s *Server) handleReferralJSON(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		s.pageError(w, r, err)
+		return nil, false
+	}
+	s.audit(r.Context(), action, "case:"+itoa(id), map[string]any{"format": format})
+	return ref, true
+}
+
+// handleReferralJSON downloads the package as JSON; every download is
+// audited.
+func (s *Server) handleReferralJSON(w http.ResponseWriter, r *http.Request) {
+	ref, ok := s.referralFromPath(w, r, "referral.download", "json")
+	if !ok {
 		return
 	}
-	s.audit(r.Context(), "referral.download", "case:"+itoa(id), map[string]any{"format": "json"})
+	id := ref.Case.ID
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="vigie-referral-case-%d.json"`, id))
 	writeJSON(w, http.StatusOK, ref)
 }
@@ -226,16 +237,10 @@ type referralPage struct {
 // handleReferral shows the package as a printable page; every opening is
 // audited.
 func (s *Server) handleReferral(w http.ResponseWriter, r *http.Request) {
-	id, err := caseIDFrom(r)
-	var ref *Referral
-	if err == nil {
-		ref, err = s.referral(r.Context(), id)
-	}
-	if err != nil {
-		s.pageError(w, r, err)
+	ref, ok := s.referralFromPath(w, r, "referral.view", "html")
+	if !ok {
 		return
 	}
-	s.audit(r.Context(), "referral.view", "case:"+itoa(id), map[string]any{"format": "html"})
 	s.render(w, http.StatusOK, "referral", referralPage{Page: s.page(r, "referral.title"), R: ref})
 }
 

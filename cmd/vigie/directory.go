@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -41,22 +42,7 @@ type ProviderImportCmd struct {
 // Run imports the good lines and lists the bad ones; the exit status is 1
 // if any line was bad.
 func (c *ProviderImportCmd) Run(m *Main) error {
-	ctx, svc, err := m.takedownService()
-	if err != nil {
-		return err
-	}
-	f, err := os.Open(c.File)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	ps, bad := vigie.ParseProvidersCSV(f)
-	for _, p := range ps {
-		if err := svc.SaveProvider(ctx, p); err != nil {
-			return err
-		}
-	}
-	return reportImport(m, c.File, len(ps), bad)
+	return importDirectory(m, c.File, vigie.ParseProvidersCSV, (*sqldb.TakedownService).SaveProvider)
 }
 
 // PartnerImportCmd imports partner hotlines.
@@ -66,22 +52,29 @@ type PartnerImportCmd struct {
 
 // Run imports the good lines and lists the bad ones.
 func (c *PartnerImportCmd) Run(m *Main) error {
+	return importDirectory(m, c.File, vigie.ParsePartnersCSV, (*sqldb.TakedownService).SavePartner)
+}
+
+// importDirectory parses a directory file with parse and saves each good
+// entry with save.
+func importDirectory[T any](m *Main, file string, parse func(io.Reader) ([]T, []vigie.CSVLineError),
+	save func(*sqldb.TakedownService, context.Context, T) error) error {
 	ctx, svc, err := m.takedownService()
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(c.File)
+	f, err := os.Open(file)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	ps, bad := vigie.ParsePartnersCSV(f)
-	for _, p := range ps {
-		if err := svc.SavePartner(ctx, p); err != nil {
+	entries, bad := parse(f)
+	for _, e := range entries {
+		if err := save(svc, ctx, e); err != nil {
 			return err
 		}
 	}
-	return reportImport(m, c.File, len(ps), bad)
+	return reportImport(m, file, len(entries), bad)
 }
 
 func reportImport(m *Main, file string, n int, bad []vigie.CSVLineError) error {
