@@ -200,11 +200,12 @@ func (s *segment) orderIDs(es []Entry, slot []uint32) error {
 	if !sorted {
 		slices.SortFunc(perm, func(a, b uint32) int { return cmp.Compare(es[a].ID, es[b].ID) })
 	}
+	prev := -1
 	for k, i := range perm {
-		if k > 0 && es[i].ID == s.ids[perm[k-1]] {
+		if prev >= 0 && es[i].ID == es[prev].ID {
 			return fmt.Errorf("duplicate entry id %d", es[i].ID)
 		}
-		perm[k] = slot[i]
+		prev, perm[k] = int(i), slot[i]
 	}
 	s.byID = perm
 	return nil
