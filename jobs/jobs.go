@@ -47,7 +47,12 @@ type Runner struct {
 	RescueStuckJobsAfter time.Duration
 	// FetchPollInterval is how often SQLite is polled for new jobs. Default 1 s.
 	FetchPollInterval time.Duration
-	Logger            *slog.Logger
+	// FetchCooldown is the least time between two fetches of jobs: as a
+	// job ends its slot is filled at once, but no sooner than this. River's
+	// default, 100 ms, caps a queue at MaxWorkers jobs per 100 ms whatever
+	// the jobs cost (40 jobs/s with 4 workers). Default 5 ms.
+	FetchCooldown time.Duration
+	Logger        *slog.Logger
 
 	insert *river.Client[*sql.Tx]
 	work   *river.Client[pgx.Tx] // PostgreSQL only; on SQLite insert also works
@@ -64,6 +69,7 @@ func NewRunner(db *sql.DB, postgresDSN string) *Runner {
 		JobTimeout:           5 * time.Minute,
 		RescueStuckJobsAfter: 15 * time.Minute,
 		FetchPollInterval:    time.Second,
+		FetchCooldown:        5 * time.Millisecond,
 		Logger:               slog.New(slog.DiscardHandler),
 	}
 }
@@ -96,6 +102,7 @@ func (r *Runner) config(work bool) *river.Config {
 		JobTimeout:           r.JobTimeout,
 		RescueStuckJobsAfter: r.RescueStuckJobsAfter,
 		FetchPollInterval:    r.FetchPollInterval,
+		FetchCooldown:        r.FetchCooldown,
 		Logger:               r.Logger,
 		Workers:              r.Workers,
 	}
