@@ -5,10 +5,8 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/mail"
 	"net/url"
@@ -278,20 +276,8 @@ func (s *Server) suspectPhotos(ctx context.Context, photos []vigie.FamilyPhoto) 
 	return suspect, nil
 }
 
-// newFamilyCase returns a case number ("FA-" and 40 random bits in
-// Crockford's base 32) and an 8-digit PIN.
-func newFamilyCase() (code, pin string) {
-	const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-	var b [12]byte
-	rand.Read(b[:])
-	c := make([]byte, 8)
-	v := binary.BigEndian.Uint64(b[:8])
-	for i := range c {
-		c[i] = alphabet[v&31]
-		v >>= 5
-	}
-	return "FA-" + string(c), fmt.Sprintf("%08d", binary.BigEndian.Uint32(b[8:12])%100000000)
-}
+// newFamilyCase returns a case number ("FA-…") and an 8-digit PIN.
+func newFamilyCase() (code, pin string) { return newCode("FA-") }
 
 type guardianStatusPage struct {
 	Page

@@ -77,12 +77,14 @@ func (s *Server) toReport(in reportInput, source, lang string) (*vigie.Report, [
 	return r, bad, nil
 }
 
-// newTracking returns a tracking code and PIN. The code carries 40 random
-// bits in Crockford's base 32 (no I, L, O, U: easy to read out); the PIN 8
-// digits.
-func newTracking() (code, pin string) {
+// newTracking returns a report's tracking code and PIN.
+func newTracking() (code, pin string) { return newCode("VG-") }
+
+// newCode returns prefix followed by 40 random bits in Crockford's base 32
+// (no I, L, O, U: easy to read out), and an 8-digit PIN.
+func newCode(prefix string) (code, pin string) {
 	const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-	var b [13]byte
+	var b [12]byte
 	rand.Read(b[:])
 	c := make([]byte, 8)
 	v := binary.BigEndian.Uint64(b[:8])
@@ -90,8 +92,7 @@ func newTracking() (code, pin string) {
 		c[i] = alphabet[v&31]
 		v >>= 5
 	}
-	p := binary.BigEndian.Uint32(b[8:12]) % 100000000
-	return "VG-" + string(c), fmt.Sprintf("%08d", p)
+	return prefix + string(c), fmt.Sprintf("%08d", binary.BigEndian.Uint32(b[8:12])%100000000)
 }
 
 // pinHash is the stored form of a report's PIN: keyed with the server's
