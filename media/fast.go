@@ -43,6 +43,9 @@ func DecodeFast(ctx context.Context, data []byte, lim Limits, minSide int) (imag
 	if errors.Is(err, errNoFastPath) {
 		return Decode(ctx, data, lim)
 	}
+	if err == nil && img == nil {
+		err = errorf(Corrupt, JPEG, nil, "the JPEG could not be decoded")
+	}
 	if err != nil {
 		return nil, info, err
 	}

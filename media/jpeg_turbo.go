@@ -40,7 +40,11 @@ func decodeJPEGGray(r *deadlineReader, scale int) (*image.Gray, string, error) {
 	src := (*C.uchar)(unsafe.Pointer(&data[0]))
 	var w, ht, subsamp, cs C.int
 	if C.tjDecompressHeader3(h, src, C.ulong(len(data)), &w, &ht, &subsamp, &cs) != 0 {
-		return nil, "", turboError(h)
+		// A header libjpeg only warns about still gives no image to decode.
+		if err := turboError(h); err != nil {
+			return nil, "", err
+		}
+		return nil, "", errorf(Corrupt, JPEG, nil, "the JPEG header could not be read")
 	}
 	if cs == C.TJCS_CMYK || cs == C.TJCS_YCCK {
 		return nil, "", errNoFastPath // libjpeg has no CMYK to grey conversion
