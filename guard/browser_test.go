@@ -43,18 +43,25 @@ func guardianSite(t *testing.T) *httptest.Server {
 	return srv
 }
 
-// browser starts headless Chromium, or skips the test without it.
+// browser starts headless Chromium. It skips the test only when
+// VIGIE_TEST_SKIP lists "browser"; a missing Chromium fails it.
 func browser(t *testing.T) context.Context {
 	t.Helper()
+	if strings.Contains(","+os.Getenv("VIGIE_TEST_SKIP")+",", ",browser,") {
+		t.Skip("VIGIE_TEST_SKIP=browser")
+	}
 	bin := os.Getenv("CHROME_BIN")
 	if bin == "" {
 		var err error
 		if bin, err = exec.LookPath("chromium"); err != nil {
-			t.Skip("Chromium not found; set CHROME_BIN")
+			t.Fatal("Chromium not found: install Debian's chromium, set CHROME_BIN, or set VIGIE_TEST_SKIP=browser")
 		}
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin),
-		chromedp.Flag("no-sandbox", true), chromedp.Flag("disable-gpu", true), chromedp.UserDataDir(t.TempDir()))
+		chromedp.Flag("no-sandbox", true), chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-quic", true), chromedp.Flag("no-first-run", true), chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()))
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancel)
 	ctx, cancel2 := chromedp.NewContext(actx)
