@@ -234,3 +234,18 @@ func TestDirectoryImport(t *testing.T) {
 		t.Fatalf("partners: %d %q %q", code, out, errs)
 	}
 }
+
+// TestBenchIndex runs the built-in index benchmark small and checks it
+// reports full recall against its own brute-force scan.
+func TestBenchIndex(t *testing.T) {
+	for _, args := range [][]string{{"--radius", "31"}, {"--radius", "52", "--clustered"}} {
+		code, out, errs := run(t, "", append([]string{"bench", "index", "--n", "3000", "--queries", "300", "--recall", "100", "--json"}, args...)...)
+		var res benchIndexResult
+		if code != 0 || json.Unmarshal([]byte(out), &res) != nil {
+			t.Fatalf("exit %d: %s %s", code, out, errs)
+		}
+		if res.Recall != 1 || res.Checked != 100 || res.Matches < 150 || res.QPS1 <= 0 || res.BytesPerHash <= 0 {
+			t.Fatalf("%v: %+v", args, res)
+		}
+	}
+}

@@ -32,6 +32,7 @@ type CLI struct {
 	Provider ProviderCmd `cmd:"" help:"Hosting provider directory (abuse contacts): import a CSV, list."`
 	Partner  PartnerCmd  `cmd:"" help:"Partner hotlines abroad: import a CSV, list."`
 	IPDB     IPDBCmd     `cmd:"" name:"ipdb" help:"IP databases for hosting traces: import the open ASN data, trace a URL."`
+	Bench    BenchCmd    `cmd:"" help:"Built-in benchmarks."`
 	Version  VersionCmd  `cmd:"" help:"Print the version."`
 	Hash     HashCmd     `cmd:"" help:"Print the PDQ, MD5, SHA-1 and SHA-256 of image files or folders."`
 }
