@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	vigie "github.com/vigie-hotline/vigie"
 )
@@ -198,7 +197,9 @@ func (g *groupCommit) submit(ctx context.Context, r *vigie.Report, commit commit
 
 // write commits batch and tells each caller its outcome. A caller that has
 // given up before its turn is left out. The transaction does not follow
-// the leader's context: the others' reports are in it too.
+// the leader's context: the others' reports are in it too. Its context can
+// never be done, which also spares the SQLite driver from watching it on
+// every statement (a goroutine each); busy_timeout bounds the waits.
 func (g *groupCommit) write(batch []*pendingReport, commit commitFunc) {
 	var live []*pendingReport
 	var reports []*vigie.Report
@@ -213,9 +214,7 @@ func (g *groupCommit) write(batch []*pendingReport, commit commitFunc) {
 	if len(live) == 0 {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(live[0].ctx), time.Minute)
-	defer cancel()
-	errs, err := commit(ctx, reports)
+	errs, err := commit(context.WithoutCancel(live[0].ctx), reports)
 	for i, p := range live {
 		if err != nil {
 			p.done <- err
