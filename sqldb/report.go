@@ -183,16 +183,22 @@ func (g *groupCommit) submit(ctx context.Context, r *vigie.Report, commit commit
 	g.pending = g.pending[len(batch):]
 	g.mu.Unlock()
 
-	g.write(batch, commit)
+	func() {
+		defer g.handOff() // even if commit panics: the others must not wait forever
+		g.write(batch, commit)
+	}()
+	return <-p.done
+}
 
+// handOff gives the lead to the first waiting caller, if any.
+func (g *groupCommit) handOff() {
 	g.mu.Lock()
+	defer g.mu.Unlock()
 	if len(g.pending) > 0 {
 		g.pending[0].lead <- struct{}{}
 	} else {
 		g.leading = false
 	}
-	g.mu.Unlock()
-	return <-p.done
 }
 
 // write commits batch and tells each caller its outcome. A caller that has
@@ -214,6 +220,14 @@ func (g *groupCommit) write(batch []*pendingReport, commit commitFunc) {
 	if len(live) == 0 {
 		return
 	}
+	answered := false
+	defer func() {
+		if !answered { // commit panicked: nothing of the batch is stored
+			for _, p := range live {
+				p.done <- vigie.Errorf(vigie.EINTERNAL, "the report could not be stored")
+			}
+		}
+	}()
 	errs, err := commit(context.WithoutCancel(live[0].ctx), reports)
 	for i, p := range live {
 		if err != nil {
@@ -222,6 +236,7 @@ func (g *groupCommit) write(batch []*pendingReport, commit commitFunc) {
 			p.done <- errs[i]
 		}
 	}
+	answered = true
 }
 
 // attachURL links a report's URL to the case of its normalised form,
