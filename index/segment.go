@@ -1,12 +1,12 @@
 package index
 
 import (
-	"bytes"
 	"cmp"
 	"fmt"
 	"math/bits"
 	"runtime"
 	"slices"
+	"sort"
 	"sync"
 )
 
@@ -99,94 +99,121 @@ func newSegment(es []Entry, m int) (*segment, error) {
 	return s, nil
 }
 
-// group sorts entries by the first table's key, then by hash, stores each
+// group sorts entries by the first table's key, then by code, stores each
 // distinct code once, and returns the entry slot each input entry went to.
+// Entries are read once, in key order, into contiguous arrays; sorting and
+// deduplicating then run over those arrays, not over scattered entries.
 func (s *segment) group(es []Entry) []uint32 {
 	order, dir := s.firstOrder(es)
-	slot := make([]uint32, len(es))
-	s.codes = make([]code, 0, len(es))
-	s.first = make([]uint32, 0, len(es)+1)
+	cs := make([]code, len(es))
 	for e, i := range order {
-		if e == 0 || es[i].Hash != es[order[e-1]].Hash {
-			s.first = append(s.first, uint32(e))
-			s.codes = append(s.codes, toCode(&es[i].Hash))
+		cs[e], s.ids[e], s.banks[e] = toCode(&es[i].Hash), es[i].ID, es[i].Bank
+	}
+	g := grouping{cs, order, s.ids, s.banks}
+	if dir == nil {
+		sort.Sort(g)
+		dir = []uint32{0, uint32(len(es))}
+	}
+	for k := 0; k+1 < len(dir); k++ {
+		if lo, hi := dir[k], dir[k+1]; hi-lo > 1 {
+			g.sortRange(int(lo), int(hi))
 		}
-		s.ids[e], s.banks[e], slot[i] = es[i].ID, es[i].Bank, uint32(e)
 	}
-	s.first = append(s.first, uint32(len(es)))
-	if len(s.codes) < cap(s.codes)*7/8 {
-		s.codes, s.first = slices.Clone(s.codes), slices.Clone(s.first)
+	slot := make([]uint32, len(es))
+	for e, i := range order {
+		slot[i] = uint32(e)
 	}
+	s.dedupe(cs, dir)
 	if len(s.tabs) > 0 {
-		s.tabs[0].dir = uniqueDir(dir, order, es)
+		s.tabs[0].dir = dir
 	}
 	return slot
 }
 
+// dedupe keeps the distinct codes of cs, in place, as s.codes, fills
+// s.first, and turns dir, the directory over entries, into one over codes.
+func (s *segment) dedupe(cs []code, dir []uint32) {
+	s.first = make([]uint32, 0, len(cs)+1)
+	u := 0
+	for k := 0; k+1 < len(dir); k++ {
+		lo, hi := dir[k], dir[k+1]
+		dir[k] = uint32(u)
+		for e := lo; e < hi; e++ {
+			// Different keys mean different codes: only compare within a bucket.
+			if e == lo || cs[e] != cs[u-1] {
+				s.first = append(s.first, e)
+				cs[u] = cs[e]
+				u++
+			}
+		}
+	}
+	dir[len(dir)-1] = uint32(u)
+	s.first = append(s.first, uint32(len(cs)))
+	s.codes = cs[:u]
+	if u < cap(cs)*7/8 {
+		s.codes, s.first = slices.Clone(s.codes), slices.Clone(s.first)
+	}
+}
+
 // firstOrder returns the entry indices sorted by first-table key (a
-// counting sort) and then by hash, and the key directory over entries.
+// counting sort), and the key directory over entries; or the identity and
+// no directory if the segment has no tables.
 func (s *segment) firstOrder(es []Entry) ([]uint32, []uint32) {
 	order := make([]uint32, len(es))
 	if len(s.tabs) == 0 {
 		for i := range order {
 			order[i] = uint32(i)
 		}
-		sortByHash(order, es)
 		return order, nil
 	}
 	t := &s.tabs[0]
 	keys := make([]uint32, len(es))
-	dir := make([]uint32, 1<<t.bits+1)
 	for i := range es {
 		c := toCode(&es[i].Hash)
-		keys[i] = uint32(t.key(&c))
-		dir[keys[i]+1]++
+		keys[i], order[i] = uint32(t.key(&c)), uint32(i)
 	}
-	for k := 1; k < len(dir); k++ {
-		dir[k] += dir[k-1]
-	}
-	next := slices.Clone(dir[:len(dir)-1])
-	for i, k := range keys {
-		order[next[k]] = uint32(i)
-		next[k]++
-	}
-	for k := 0; k+1 < len(dir); k++ {
-		if dir[k+1]-dir[k] > 1 {
-			sortByHash(order[dir[k]:dir[k+1]], es)
-		}
-	}
-	return order, dir
+	sortPairs(keys, order, make([]uint32, len(es)), make([]uint32, len(es)), int(t.bits))
+	return order, dirOf(keys, t.bits)
 }
 
-// sortByHash sorts entry indices by hash: by insertion for the few entries
+// grouping is the entries in key order, as parallel arrays, sorted by code
+// together.
+type grouping struct {
+	cs         []code
+	order      []uint32
+	ids, banks []int64
+}
+
+func (g grouping) Len() int           { return len(g.cs) }
+func (g grouping) Less(i, j int) bool { return compareCodes(&g.cs[i], &g.cs[j]) < 0 }
+func (g grouping) Swap(i, j int) {
+	g.cs[i], g.cs[j] = g.cs[j], g.cs[i]
+	g.order[i], g.order[j] = g.order[j], g.order[i]
+	g.ids[i], g.ids[j] = g.ids[j], g.ids[i]
+	g.banks[i], g.banks[j] = g.banks[j], g.banks[i]
+}
+
+// sortRange sorts entries lo to hi by code: by insertion for the few codes
 // of a typical bucket, which is much cheaper than a general sort's setup.
-func sortByHash(idx []uint32, es []Entry) {
-	if len(idx) > 12 {
-		slices.SortFunc(idx, func(a, b uint32) int { return bytes.Compare(es[a].Hash[:], es[b].Hash[:]) })
+func (g grouping) sortRange(lo, hi int) {
+	if hi-lo > 12 {
+		sort.Sort(grouping{g.cs[lo:hi], g.order[lo:hi], g.ids[lo:hi], g.banks[lo:hi]})
 		return
 	}
-	for a := 1; a < len(idx); a++ {
-		for b := a; b > 0 && bytes.Compare(es[idx[b]].Hash[:], es[idx[b-1]].Hash[:]) < 0; b-- {
-			idx[b], idx[b-1] = idx[b-1], idx[b]
+	for a := lo + 1; a < hi; a++ {
+		for b := a; b > lo && g.Less(b, b-1); b-- {
+			g.Swap(b, b-1)
 		}
 	}
 }
 
-// uniqueDir turns the first table's directory over entries into one over
-// distinct codes.
-func uniqueDir(dir, order []uint32, es []Entry) []uint32 {
-	u := uint32(0)
-	for k := 0; k+1 < len(dir); k++ {
-		lo, hi := dir[k], dir[k+1]
-		dir[k] = u
-		for e := lo; e < hi; e++ {
-			if e == lo || es[order[e]].Hash != es[order[e-1]].Hash {
-				u++
-			}
+func compareCodes(a, b *code) int {
+	for w := range a {
+		if c := cmp.Compare(a[w], b[w]); c != 0 {
+			return c
 		}
 	}
-	dir[len(dir)-1] = u
-	return dir
+	return 0
 }
 
 // orderIDs fills byID and rejects duplicate ids. Entries loaded from a
@@ -218,9 +245,9 @@ func (s *segment) fillAll() {
 	next := make(chan int)
 	for range min(runtime.GOMAXPROCS(0), len(s.tabs)) {
 		wg.Go(func() {
-			var keys []uint32
+			var f filler
 			for i := range next {
-				keys = s.fill(&s.tabs[i], keys)
+				f.fill(s, &s.tabs[i])
 			}
 		})
 	}
@@ -231,26 +258,22 @@ func (s *segment) fillAll() {
 	wg.Wait()
 }
 
-// fill builds table t over the unique codes by counting sort; keys is a
-// reusable buffer, returned.
-func (s *segment) fill(t *table, keys []uint32) []uint32 {
-	keys = grow(keys, len(s.codes))[:len(s.codes)]
-	t.dir = make([]uint32, 1<<t.bits+1)
+// filler holds the scratch arrays of one table-building goroutine.
+type filler struct {
+	keys, tk, tv []uint32
+}
+
+// fill builds table t over the codes of s.
+func (f *filler) fill(s *segment, t *table) {
+	n := len(s.codes)
+	f.keys = grow(f.keys, n)[:n]
+	f.tk, f.tv = grow(f.tk, n)[:n], grow(f.tv, n)[:n]
+	t.pos = make([]uint32, n)
 	for u := range s.codes {
-		k := uint32(t.key(&s.codes[u]))
-		keys[u] = k
-		t.dir[k+1]++
+		f.keys[u], t.pos[u] = uint32(t.key(&s.codes[u])), uint32(u)
 	}
-	for k := 1; k < len(t.dir); k++ {
-		t.dir[k] += t.dir[k-1]
-	}
-	t.pos = make([]uint32, len(s.codes))
-	next := slices.Clone(t.dir[:len(t.dir)-1])
-	for u, k := range keys {
-		t.pos[next[k]] = uint32(u)
-		next[k]++
-	}
-	return keys
+	sortPairs(f.keys, t.pos, f.tk, f.tv, int(t.bits))
+	t.dir = dirOf(f.keys, t.bits)
 }
 
 // slotOf returns the slot of the entry with id, or -1.
