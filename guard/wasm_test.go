@@ -92,7 +92,7 @@ func runWASM(t *testing.T, files []string) []wasmResult {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("node is not installed")
+		t.Fatal("node is not installed: install Debian's nodejs (the test command does)")
 	}
 	out := filepath.Join(t.TempDir(), "out.json")
 	loader, _ := filepath.Abs(filepath.Join(artifact, "wasm_exec.js"))
