@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -19,6 +20,17 @@ import (
 // fixtureNow is the fake clock's time.
 var fixtureNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
+// prefixBits returns the length of a CIDR prefix, for IPv4 as if mapped
+// into IPv6, as the tree stores it.
+func prefixBits(tb testing.TB, cidr string) int {
+	_, n, err := net.ParseCIDR(cidr)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ones, bits := n.Mask.Size()
+	return ones + 128 - bits
+}
+
 // MustWriteMMDB writes a MaxMind-format database mapping each prefix to its
 // record and returns its path. TEST-NET ranges need reserved networks on.
 func MustWriteMMDB(tb testing.TB, dbType string, records map[string]mmdbtype.Map) string {
@@ -27,12 +39,19 @@ func MustWriteMMDB(tb testing.TB, dbType string, records map[string]mmdbtype.Map
 	if err != nil {
 		tb.Fatal(err)
 	}
-	for prefix, rec := range records {
+	// Broader networks first: inserting one replaces the records of the
+	// narrower networks inside it, so map order would make lookups flaky.
+	prefixes := make([]string, 0, len(records))
+	for p := range records {
+		prefixes = append(prefixes, p)
+	}
+	sort.Slice(prefixes, func(i, j int) bool { return prefixBits(tb, prefixes[i]) < prefixBits(tb, prefixes[j]) })
+	for _, prefix := range prefixes {
 		_, network, err := net.ParseCIDR(prefix)
 		if err != nil {
 			tb.Fatal(err)
 		}
-		if err := tree.Insert(network, rec); err != nil {
+		if err := tree.Insert(network, records[prefix]); err != nil {
 			tb.Fatalf("insert %s: %v", prefix, err)
 		}
 	}
