@@ -44,6 +44,11 @@ func NewSender(smtpURL, from string) *Sender {
 
 // client builds an SMTP client from the URL.
 func (s *Sender) client() (*gomail.Client, error) {
+	if s.URL == "" {
+		// Unavailable, not invalid: jobs retry, and succeed once Vigie is
+		// restarted with --smtp.
+		return nil, vigie.Errorf(vigie.EUNAVAILABLE, "no SMTP server is configured (--smtp)")
+	}
 	u, err := url.Parse(s.URL)
 	if err != nil || u.Hostname() == "" {
 		return nil, vigie.Errorf(vigie.EINVALID, "the SMTP URL must look like smtp://user:pass@host:587")

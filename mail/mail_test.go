@@ -100,3 +100,10 @@ func TestTemplates(t *testing.T) {
 		t.Fatal("a missing field rendered without error")
 	}
 }
+
+func TestSender_ErrNotConfigured(t *testing.T) {
+	_, err := mail.NewSender("", "v@hotline.example").Send(context.Background(), &vigie.Email{To: []string{"a@b.example"}, Subject: "s", Text: "t"})
+	if got, want := vigie.ErrorCode(err), vigie.EUNAVAILABLE; got != want {
+		t.Fatalf("code=%q, want %q (jobs must retry until an SMTP server is configured)", got, want)
+	}
+}
