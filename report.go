@@ -293,3 +293,23 @@ type PurgeQuarantineJob struct{}
 
 // Kind implements Job.
 func (PurgeQuarantineJob) Kind() string { return "purge_quarantine" }
+
+// NotifyReportersJob tells the reporters of a case who left an e-mail what
+// became of it, once the case reaches an outcome.
+type NotifyReportersJob struct {
+	CaseID int64 `json:"case_id"`
+}
+
+// Kind implements Job.
+func (NotifyReportersJob) Kind() string { return "notify_reporters" }
+
+// Final reports whether the state is an outcome a reporter is told of.
+func (s CaseState) Final() bool {
+	return s == CaseIllegal || s == CaseNotIllegal || s == CaseUnreachable
+}
+
+// ReporterNotifier writes to a reporter about their report: the coarse
+// outcome only, never what was found.
+type ReporterNotifier interface {
+	NotifyOutcome(ctx context.Context, r *Report, c *Case) error
+}

@@ -318,3 +318,44 @@ func TestTakedown_SMTPDown(t *testing.T) {
 		}
 	})
 }
+
+// TestNotifyReporters tells a reporter who left an e-mail the outcome of
+// their report, in their language, and no one who left none.
+func TestNotifyReporters(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, dsn string) {
+		f := newTakedownFixture(t, dsn)
+		tpl, _ := mail.LoadTemplates()
+		r := &vigie.Report{Code: "VG-OUTCOME1", PINHash: []byte("x"), Category: vigie.CategoryCSAM, Source: "web", Contact: "reporter@example.org", Lang: "en",
+			URLs: []vigie.ReportURL{{Raw: "https://x.example/1", Normalized: "https://x.example/1"}}}
+		if err := f.reports.CreateReport(f.ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		anon := &vigie.Report{Code: "VG-OUTCOME2", PINHash: []byte("x"), Category: vigie.CategoryCSAM, Source: "web",
+			URLs: []vigie.ReportURL{{Raw: "https://x.example/1", Normalized: "https://x.example/1"}}}
+		if err := f.reports.CreateReport(f.ctx, anon); err != nil {
+			t.Fatal(err)
+		}
+		it := &vigie.Item{CaseID: r.URLs[0].CaseID, URL: "https://x.example/1.jpg", SHA256: strings.Repeat("9", 64)}
+		f.reports.CreateItem(f.ctx, it)
+		it.State, it.Classification = vigie.ItemAuto, vigie.ClassBaseline
+		if err := f.reports.UpdateItem(f.ctx, it); err != nil {
+			t.Fatal(err)
+		}
+		jobsQueued := takeKind[vigie.NotifyReportersJob](f.q)
+		if len(jobsQueued) != 1 {
+			t.Fatalf("%d notify jobs, want 1 when the case became illegal", len(jobsQueued))
+		}
+		w := &jobs.NotifyReportersWorker{Reports: f.reports, Notifier: &mail.Reporters{Templates: tpl, Mailer: f.td.Mailer, Hotline: "Point de Contact", PublicURL: "https://vigie.example"}}
+		if err := w.Work(f.ctx, job(jobsQueued[0], 1, 25)); err != nil {
+			t.Fatal(err)
+		}
+		msgs := f.mp.Wait(t, 1, 10*time.Second)
+		if len(msgs) != 1 {
+			t.Fatalf("%d messages, want 1 (the anonymous reporter gets none)", len(msgs))
+		}
+		m := f.mp.Message(t, msgs[0].ID)
+		if m.To[0].Address != "reporter@example.org" || !strings.Contains(m.Subject, "action was taken") || !strings.Contains(m.Text, "VG-OUTCOME1") || strings.Contains(m.Text, "x.example") {
+			t.Fatalf("message %q\n%s", m.Subject, m.Text)
+		}
+	})
+}

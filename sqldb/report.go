@@ -377,10 +377,17 @@ func (s *ReportService) setCaseState(ctx context.Context, tx *sql.Tx, id int64, 
 	if _, err := appendAudit(ctx, db, tx, "case.state", caseObject(id), details); err != nil {
 		return err
 	}
-	if state == vigie.CaseIllegal {
-		return s.Jobs.EnqueueTx(ctx, tx, vigie.TakedownJob{CaseID: id})
+	var jobs []vigie.Job
+	if state.Final() {
+		jobs = append(jobs, vigie.NotifyReportersJob{CaseID: id})
 	}
-	return nil
+	if state == vigie.CaseIllegal {
+		jobs = append(jobs, vigie.TakedownJob{CaseID: id})
+	}
+	if len(jobs) == 0 {
+		return nil
+	}
+	return s.Jobs.EnqueueTx(ctx, tx, jobs...)
 }
 
 // placeholders appends values to args and returns "$n, $n+1, …".

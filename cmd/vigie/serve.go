@@ -158,6 +158,9 @@ func (c *ServeCmd) takedown(m *Main, reports *sqldb.ReportService, crawler vigie
 	td.Mailer, td.Country, td.NotifyForeignHosts = sender, c.Country, c.NotifyForeignHosts
 	td.ReplyTo, td.EscalateTo, td.EscalateAfter, td.CheckInterval = c.HotlineContact, c.EscalateTo, c.EscalateAfter, c.CheckInterval
 	td.Logger = m.Logger.With("component", "takedown")
+	// Reporters who left an e-mail hear the outcome through the same server.
+	river.AddWorker(m.Jobs.Workers, &jobs.NotifyReportersWorker{Reports: reports,
+		Notifier: &mail.Reporters{Templates: tpl, Mailer: sender, Hotline: c.Hotline, PublicURL: c.PublicURL}})
 	return td, nil
 }
 
