@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	vigie "github.com/vigie-hotline/vigie"
 )
@@ -67,23 +66,17 @@ func appendAudit(ctx context.Context, db *DB, tx *sql.Tx, action, object string,
 
 // FindAuditEntries returns entries in ID order.
 func (s *AuditService) FindAuditEntries(ctx context.Context, f vigie.AuditFilter) ([]*vigie.AuditEntry, error) {
-	where, args := []string{"id > $1"}, []any{f.AfterID}
+	var w filter
+	w.eq("id > ?", f.AfterID)
 	if f.Action != "" {
-		args = append(args, f.Action)
-		where = append(where, fmt.Sprintf("action = $%d", len(args)))
+		w.eq("action = ?", f.Action)
 	}
 	if f.Object != "" {
-		args = append(args, f.Object)
-		where = append(where, fmt.Sprintf("object = $%d", len(args)))
+		w.eq("object = ?", f.Object)
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 100
-	}
-	args = append(args, limit)
-	q := `SELECT id, at, actor, action, object, details, prev_hash, hash FROM audit_log WHERE ` +
-		strings.Join(where, " AND ") + fmt.Sprintf(" ORDER BY id LIMIT $%d", len(args))
-	return queryAudit(ctx, s.db.read, q, args...)
+	q := `SELECT id, at, actor, action, object, details, prev_hash, hash FROM audit_log ` +
+		w.clause() + " ORDER BY id" + w.limit(f.Limit, 100)
+	return queryAudit(ctx, s.db.read, q, w.args...)
 }
 
 func queryAudit(ctx context.Context, q queryer, query string, args ...any) ([]*vigie.AuditEntry, error) {

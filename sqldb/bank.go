@@ -59,24 +59,17 @@ func (s *BankService) FindBankByName(ctx context.Context, name string) (*vigie.B
 
 // FindBanks returns banks ordered by name.
 func (s *BankService) FindBanks(ctx context.Context, f vigie.BankFilter) ([]*vigie.Bank, error) {
-	var where []string
-	var args []any
+	var w filter
 	if f.Name != nil {
-		args = append(args, *f.Name)
-		where = append(where, "name = $"+strconv.Itoa(len(args)))
+		w.eq("name = ?", *f.Name)
 	}
 	if f.Kind != nil {
-		args = append(args, string(*f.Kind))
-		where = append(where, "kind = $"+strconv.Itoa(len(args)))
+		w.eq("kind = ?", string(*f.Kind))
 	}
 	if f.ShareableOnly {
-		where = append(where, "kind <> 'family'")
+		w.raw("kind <> 'family'")
 	}
-	q := `SELECT ` + bankColumns + ` FROM banks`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	rows, err := s.db.read.QueryContext(ctx, q+" ORDER BY name", args...)
+	rows, err := s.db.read.QueryContext(ctx, `SELECT `+bankColumns+` FROM banks `+w.clause()+" ORDER BY name", w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("query banks: %w", err)
 	}
@@ -253,33 +246,25 @@ const entryColumns = `id, bank_id, signal, value, metadata, added_by, added_at, 
 
 // FindEntries returns entries in Seq order.
 func (s *BankService) FindEntries(ctx context.Context, f vigie.EntryFilter) ([]*vigie.BankEntry, error) {
-	where, args := []string{"seq > $1"}, []any{f.AfterSeq}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
-	}
+	var w filter
+	w.eq("seq > ?", f.AfterSeq)
 	if f.BankID != 0 {
-		add("bank_id = ?", f.BankID)
+		w.eq("bank_id = ?", f.BankID)
 	}
 	if f.Signal != "" {
-		add("signal = ?", string(f.Signal))
+		w.eq("signal = ?", string(f.Signal))
 	}
 	if f.Value != "" {
-		add("value = ?", f.Value)
+		w.eq("value = ?", f.Value)
 	}
 	if !f.IncludeInactive {
-		where = append(where, "status = 'active'")
+		w.raw("status = 'active'")
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 1000
-	}
-	args = append(args, limit)
-	tail := "WHERE " + strings.Join(where, " AND ") + " ORDER BY seq LIMIT $" + strconv.Itoa(len(args))
+	tail := w.clause() + " ORDER BY seq" + w.limit(f.Limit, 1000)
 	if f.NoMetadata {
-		return queryEntryHashes(ctx, s.db.read, tail, args...)
+		return queryEntryHashes(ctx, s.db.read, tail, w.args...)
 	}
-	return queryEntries(ctx, s.db.read, tail, args...)
+	return queryEntries(ctx, s.db.read, tail, w.args...)
 }
 
 // queryEntryHashes reads entries without their metadata or times: decoding

@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	vigie "github.com/vigie-hotline/vigie"
@@ -85,25 +83,17 @@ func findItem(ctx context.Context, q queryer, id int64) (*vigie.Item, error) {
 
 // FindItems returns items by priority, then oldest first.
 func (s *ReportService) FindItems(ctx context.Context, f vigie.ItemFilter) ([]*vigie.Item, error) {
-	var where []string
-	var args []any
+	var w filter
 	if f.CaseID != 0 {
-		args = append(args, f.CaseID)
-		where = append(where, "case_id = $"+strconv.Itoa(len(args)))
+		w.eq("case_id = ?", f.CaseID)
 	}
 	if f.SHA256 != "" {
-		args = append(args, f.SHA256)
-		where = append(where, "sha256 = $"+strconv.Itoa(len(args)))
+		w.eq("sha256 = ?", f.SHA256)
 	}
 	if len(f.States) > 0 {
-		where = append(where, "state IN ("+placeholders(&args, toAny(f.States))+")")
+		w.in("state", toAny(f.States))
 	}
-	tail := ""
-	if len(where) > 0 {
-		tail = "WHERE " + strings.Join(where, " AND ")
-	}
-	args = append(args, limitOr(f.Limit, 100))
-	return queryItems(ctx, s.db.read, tail+" ORDER BY priority DESC, id LIMIT $"+strconv.Itoa(len(args)), args...)
+	return queryItems(ctx, s.db.read, w.clause()+" ORDER BY priority DESC, id"+w.limit(f.Limit, 100), w.args...)
 }
 
 // UpdateItem stores what processing found and moves the item's case.

@@ -335,17 +335,11 @@ func (s *ReportService) FindCase(ctx context.Context, id int64) (*vigie.Case, er
 
 // FindCases returns cases, newest first.
 func (s *ReportService) FindCases(ctx context.Context, f vigie.CaseFilter) ([]*vigie.Case, error) {
-	var where []string
-	var args []any
+	var w filter
 	if len(f.States) > 0 {
-		where = append(where, "state IN ("+placeholders(&args, toAny(f.States))+")")
+		w.in("state", toAny(f.States))
 	}
-	tail := ""
-	if len(where) > 0 {
-		tail = "WHERE " + strings.Join(where, " AND ")
-	}
-	args = append(args, limitOr(f.Limit, 100))
-	return queryCases(ctx, s.db.read, tail+" ORDER BY id DESC LIMIT $"+strconv.Itoa(len(args)), args...)
+	return queryCases(ctx, s.db.read, w.clause()+" ORDER BY id DESC"+w.limit(f.Limit, 100), w.args...)
 }
 
 // SetCaseState moves a case and audits the move.
@@ -406,13 +400,6 @@ func toAny[T ~string](vs []T) []any {
 		out[i] = string(v)
 	}
 	return out
-}
-
-func limitOr(n, def int) int {
-	if n <= 0 {
-		return def
-	}
-	return n
 }
 
 func caseObject(id int64) string { return "case:" + strconv.FormatInt(id, 10) }

@@ -229,11 +229,11 @@ func (s *TakedownService) FindTakedown(ctx context.Context, caseID int64) (*vigi
 
 // FindTakedowns returns takedowns with the given statuses, oldest first.
 func (s *TakedownService) FindTakedowns(ctx context.Context, statuses ...vigie.TakedownStatus) ([]*vigie.Takedown, error) {
-	if len(statuses) == 0 {
-		return queryTakedowns(ctx, s.db.read, `ORDER BY case_id`)
+	var w filter
+	if len(statuses) > 0 {
+		w.in("status", toAny(statuses))
 	}
-	var args []any
-	return queryTakedowns(ctx, s.db.read, `WHERE status IN (`+placeholders(&args, toAny(statuses))+`) ORDER BY case_id`, args...)
+	return queryTakedowns(ctx, s.db.read, w.clause()+" ORDER BY case_id", w.args...)
 }
 
 const noticeColumns = `id, case_id, kind, recipient, provider_id, partner_id, lang, reference, status, message_id, reply_to, attempts, last_error, created_at, sent_at`

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 
 	vigie "github.com/vigie-hotline/vigie"
 )
@@ -45,25 +44,17 @@ func findUser(ctx context.Context, q queryer, where string, args ...any) (*vigie
 
 // FindUsers returns the users that match, ordered by username.
 func (s *UserService) FindUsers(ctx context.Context, f vigie.UserFilter) ([]*vigie.User, error) {
-	var where []string
-	var args []any
+	var w filter
 	if f.ID != nil {
-		args = append(args, *f.ID)
-		where = append(where, "id = $"+strconv.Itoa(len(args)))
+		w.eq("id = ?", *f.ID)
 	}
 	if f.Username != nil {
-		args = append(args, *f.Username)
-		where = append(where, "lower(username) = lower($"+strconv.Itoa(len(args))+")")
+		w.eq("lower(username) = lower(?)", *f.Username)
 	}
 	if f.Role != nil {
-		args = append(args, string(*f.Role))
-		where = append(where, "role = $"+strconv.Itoa(len(args)))
+		w.eq("role = ?", string(*f.Role))
 	}
-	clause := ""
-	if len(where) > 0 {
-		clause = "WHERE " + strings.Join(where, " AND ")
-	}
-	return queryUsers(ctx, s.db.read, clause+" ORDER BY lower(username)", args...)
+	return queryUsers(ctx, s.db.read, w.clause()+" ORDER BY lower(username)", w.args...)
 }
 
 func queryUsers(ctx context.Context, q queryer, tail string, args ...any) ([]*vigie.User, error) {
