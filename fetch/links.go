@@ -173,7 +173,11 @@ func (c *linkCollector) resolve(ref string) *url.URL {
 		return nil
 	}
 	u.Fragment, u.RawFragment = "", ""
-	if len(u.String()) > maxURLLength {
+	// Go resolves some references ("//::0") to URLs whose text it then
+	// refuses to parse; such a link could never be fetched.
+	if s := u.String(); len(s) > maxURLLength {
+		return nil
+	} else if _, err := url.Parse(s); err != nil {
 		return nil
 	}
 	return u
