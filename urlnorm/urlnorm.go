@@ -183,8 +183,12 @@ func HostToASCII(host string) (string, error) {
 	if host == "" || strings.HasPrefix(host, ".") || strings.HasSuffix(host, ".") || strings.Contains(host, "..") {
 		return "", vigie.Errorf(vigie.EINVALID, "The host name %q is invalid.", host)
 	}
+	// Only what RFC 3986 allows in a registered name (unreserved and
+	// sub-delims): an IDN mapping can yield others ("︸" maps to "}") that
+	// no URL parser would read back.
 	for _, c := range []byte(host) {
-		if c <= ' ' || strings.IndexByte("/?#@[]\\%", c) >= 0 {
+		ok := c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || strings.IndexByte("-._~!$&'()*+,;=", c) >= 0
+		if !ok {
 			return "", vigie.Errorf(vigie.EINVALID, "The host name %q is invalid.", host)
 		}
 	}
