@@ -319,6 +319,25 @@ func TestTakedown_SMTPDown(t *testing.T) {
 	})
 }
 
+// TestNotifyReporters_NoContact queues no outcome job for a case whose
+// reporters left no e-mail: there is no one to tell.
+func TestNotifyReporters_NoContact(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, dsn string) {
+		f := newTakedownFixture(t, dsn)
+		anon := &vigie.Report{Code: "VG-NOCONTACT", PINHash: []byte("x"), Category: vigie.CategoryCSAM, Source: "web",
+			URLs: []vigie.ReportURL{{Raw: "https://y.example/1", Normalized: "https://y.example/1"}}}
+		if err := f.reports.CreateReport(f.ctx, anon); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.reports.SetCaseState(f.ctx, anon.URLs[0].CaseID, vigie.CaseUnreachable, "http_404: gone"); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(takeKind[vigie.NotifyReportersJob](f.q)); n != 0 {
+			t.Fatalf("%d notify jobs for a case without a reporter's e-mail, want 0", n)
+		}
+	})
+}
+
 // TestNotifyReporters tells a reporter who left an e-mail the outcome of
 // their report, in their language, and no one who left none.
 func TestNotifyReporters(t *testing.T) {

@@ -373,7 +373,13 @@ func (s *ReportService) setCaseState(ctx context.Context, tx *sql.Tx, id int64, 
 	}
 	var jobs []vigie.Job
 	if state.Final() {
-		jobs = append(jobs, vigie.NotifyReportersJob{CaseID: id})
+		notify, err := hasContact(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if notify {
+			jobs = append(jobs, vigie.NotifyReportersJob{CaseID: id})
+		}
 	}
 	if state == vigie.CaseIllegal {
 		jobs = append(jobs, vigie.TakedownJob{CaseID: id})
@@ -382,6 +388,19 @@ func (s *ReportService) setCaseState(ctx context.Context, tx *sql.Tx, id int64, 
 		return nil
 	}
 	return s.Jobs.EnqueueTx(ctx, tx, jobs...)
+}
+
+// hasContact reports whether a reporter of case id left an e-mail for the
+// outcome. Most reporters do not: a job to tell nobody would cost a River
+// insert and a run for every closed case.
+func hasContact(ctx context.Context, tx *sql.Tx, id int64) (bool, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM report_urls ru JOIN reports r ON r.id = ru.report_id
+		WHERE ru.case_id = $1 AND r.contact <> ''`, id).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("find reporters' contacts: %w", err)
+	}
+	return n > 0, nil
 }
 
 // placeholders appends values to args and returns "$n, $n+1, …".
