@@ -232,7 +232,9 @@ type ReportService interface {
 	// SetCaseState moves a case; reason explains an unreachable case.
 	SetCaseState(ctx context.Context, id int64, state CaseState, reason string) error
 
-	// CreateItem stores a fetched item and enqueues its ProcessItemJob.
+	// CreateItem stores a fetched item: a pending one with its
+	// ProcessItemJob, one processed already with its outcome. It does not
+	// recompute the case (RecomputeCase).
 	CreateItem(ctx context.Context, it *Item) error
 	// FindItem returns ENOTFOUND if there is no such item.
 	FindItem(ctx context.Context, id int64) (*Item, error)

@@ -62,6 +62,11 @@ func (w *FetchCaseWorker) Work(ctx context.Context, job *river.Job[vigie.FetchCa
 	if err != nil {
 		return err
 	}
+	if c.State == vigie.CaseAwaiting {
+		// Already fetched, but the attempt may have ended between moving
+		// the case and deriving its state from its items: derive it again.
+		return w.P.Reports.RecomputeCase(ctx, c.ID)
+	}
 	if c.State != vigie.CaseNew && c.State != vigie.CaseFetching {
 		return nil // already fetched: a retried job finds nothing to do
 	}
@@ -116,7 +121,14 @@ func (p *Pipeline) knownContent(ctx context.Context, caseID int64) (map[string]b
 }
 
 // store puts a fetched body into the quarantine, named by its SHA-256 (the
-// same content is kept once), and creates its item.
+// same content is kept once), and creates its item already processed: the
+// bytes are fingerprinted, matched and classified while they are in memory,
+// and the item is written with its outcome in one transaction, so a crash
+// leaves either no item (the retried crawl fetches it again) or a complete
+// one. When processing fails for a reason that may pass (the banks cannot be
+// read, the job's time is up), the item is created pending instead, with its
+// ProcessItemJob, which reads it back from the quarantine and retries with
+// River's backoff.
 func (p *Pipeline) store(ctx context.Context, caseID int64, f *vigie.Fetched, known map[string]bool) error {
 	sum := f.Evidence.SHA256
 	if known[sum] {
@@ -129,8 +141,16 @@ func (p *Pipeline) store(ctx context.Context, caseID int64, f *vigie.Fetched, kn
 	if err != nil {
 		return err
 	}
-	it := &vigie.Item{CaseID: caseID, URL: f.Evidence.FinalURL, Evidence: string(ev), SHA256: sum, Stored: true}
-	if err := p.Reports.CreateItem(ctx, it); err != nil {
+	newItem := func() *vigie.Item {
+		return &vigie.Item{CaseID: caseID, URL: f.Evidence.FinalURL, Evidence: string(ev), SHA256: sum, Stored: true,
+			State: vigie.ItemPending}
+	}
+	it, pctx := newItem(), vigie.NewContextWithActor(ctx, "system:pipeline")
+	if err := p.process(pctx, it, f.Body); err != nil {
+		p.Logger.Warn("item left to its processing job", "case", caseID, "err", err)
+		it, pctx = newItem(), ctx
+	}
+	if err := p.Reports.CreateItem(pctx, it); err != nil {
 		return err
 	}
 	known[sum] = true
@@ -159,21 +179,32 @@ func (w *ProcessItemWorker) Work(ctx context.Context, job *river.Job[vigie.Proce
 	if err != nil {
 		return err
 	}
-	fp, ferr := w.P.Fingerprint.Fingerprint(ctx, bytes.NewReader(data))
-	if fp == nil {
-		it.State, it.FailReason = vigie.ItemFailed, "unreadable: "+vigie.ErrorMessage(ferr)
-		return w.P.Reports.UpdateItem(ctx, it)
-	}
-	it.MD5, it.SHA1, it.PDQ, it.Quality = fp.MD5, fp.SHA1, fp.PDQ, fp.Quality
-	it.Width, it.Height, it.Format = fp.Width, fp.Height, fp.Format
-	matches, err := w.P.Matcher.Match(ctx, fp.Signals(true), vigie.MatchOptions{})
-	if err != nil {
-		return err
-	}
-	if err := w.P.classify(ctx, it, matches, ferr); err != nil {
+	if err := w.P.process(ctx, it, data); err != nil {
 		return err
 	}
 	return w.P.Reports.UpdateItem(ctx, it)
+}
+
+// process fingerprints data, the bytes of it, matches them against every
+// bank and sets its fields and state from what it finds; bytes that are
+// not a readable image leave it failed with the reason. An error means
+// nothing was decided and the work may be tried again.
+func (p *Pipeline) process(ctx context.Context, it *vigie.Item, data []byte) error {
+	fp, ferr := p.Fingerprint.Fingerprint(ctx, bytes.NewReader(data))
+	if err := ctx.Err(); err != nil {
+		return err // a decoding cut short says nothing about the bytes
+	}
+	if fp == nil {
+		it.State, it.FailReason = vigie.ItemFailed, "unreadable: "+vigie.ErrorMessage(ferr)
+		return nil
+	}
+	it.MD5, it.SHA1, it.PDQ, it.Quality = fp.MD5, fp.SHA1, fp.PDQ, fp.Quality
+	it.Width, it.Height, it.Format = fp.Width, fp.Height, fp.Format
+	matches, err := p.Matcher.Match(ctx, fp.Signals(true), vigie.MatchOptions{})
+	if err != nil {
+		return err
+	}
+	return p.classify(ctx, it, matches, ferr)
 }
 
 type matchRecord struct {

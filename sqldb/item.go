@@ -35,8 +35,10 @@ func queryItems(ctx context.Context, q queryer, tail string, args ...any) ([]*vi
 	return out, rows.Err()
 }
 
-// CreateItem stores a fetched item and enqueues its processing in the same
-// transaction.
+// CreateItem stores a fetched item in one transaction: a pending one with
+// its ProcessItemJob, one already processed with its fingerprints, matches
+// and outcome (and the audit of an automatic classification, as
+// UpdateItem). Its case is not recomputed: the fetch does that once done.
 func (s *ReportService) CreateItem(ctx context.Context, it *vigie.Item) error {
 	if it.State == "" {
 		it.State = vigie.ItemPending
@@ -44,17 +46,23 @@ func (s *ReportService) CreateItem(ctx context.Context, it *vigie.Item) error {
 	return s.db.inTx(ctx, func(tx *sql.Tx) error {
 		now := s.db.now()
 		err := tx.QueryRowContext(ctx, `
-			INSERT INTO items (case_id, url, evidence, sha256, state, fail_reason, stored, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id`,
-			it.CaseID, it.URL, orJSON(it.Evidence, "{}"), it.SHA256, string(it.State), it.FailReason, it.Stored, ms(now)).Scan(&it.ID)
+			INSERT INTO items (case_id, url, evidence, md5, sha1, sha256, pdq, quality, width, height, format, state, priority,
+				family, classification, matches, fail_reason, stored, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19) RETURNING id`,
+			it.CaseID, it.URL, orJSON(it.Evidence, "{}"), it.MD5, it.SHA1, it.SHA256, it.PDQ, it.Quality, it.Width, it.Height,
+			it.Format, string(it.State), it.Priority, it.Family, string(it.Classification), orJSON(it.Matches, "[]"),
+			it.FailReason, it.Stored, ms(now)).Scan(&it.ID)
 		if err != nil {
 			return fmt.Errorf("insert item: %w", err)
 		}
 		it.CreatedAt, it.UpdatedAt = now, now
-		if it.State != vigie.ItemPending {
-			return nil
+		switch it.State {
+		case vigie.ItemPending:
+			return s.Jobs.EnqueueTx(ctx, tx, vigie.ProcessItemJob{ItemID: it.ID})
+		case vigie.ItemAuto:
+			return auditAutoClassify(ctx, s.db, tx, it)
 		}
-		return s.Jobs.EnqueueTx(ctx, tx, vigie.ProcessItemJob{ItemID: it.ID})
+		return nil
 	})
 }
 
@@ -115,13 +123,18 @@ func (s *ReportService) UpdateItem(ctx context.Context, it *vigie.Item) error {
 			return fmt.Errorf("update item: %w", err)
 		}
 		if it.State == vigie.ItemAuto {
-			if _, err := appendAudit(ctx, s.db, tx, "item.auto_classify", itemObject(it.ID),
-				map[string]any{"case": caseObject(it.CaseID), "classification": it.Classification}); err != nil {
+			if err := auditAutoClassify(ctx, s.db, tx, it); err != nil {
 				return err
 			}
 		}
 		return s.recomputeCase(ctx, tx, it.CaseID)
 	})
+}
+
+func auditAutoClassify(ctx context.Context, db *DB, tx *sql.Tx, it *vigie.Item) error {
+	_, err := appendAudit(ctx, db, tx, "item.auto_classify", itemObject(it.ID),
+		map[string]any{"case": caseObject(it.CaseID), "classification": it.Classification})
+	return err
 }
 
 // recomputeCase derives a case's state from its items: illegal once any
