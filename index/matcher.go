@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	vigie "github.com/vigie-hotline/vigie"
@@ -35,10 +36,21 @@ type Matcher struct {
 	// that a lookup matching a recently matched entry reads no database.
 	// Default 65536; 0 turns the cache off.
 	EntryCacheSize int
-	Now            func() time.Time
-	Logger         *slog.Logger
+	// SnapshotPath is the file where the index is saved (see WriteSnapshot)
+	// and Load first looks, so that a restart need not read every entry
+	// from the database; "" turns snapshots off. Lineage names the
+	// database, so that a snapshot of another one is never used; without
+	// it there are no snapshots either. Run writes a snapshot after the
+	// first Load and every SnapshotInterval (default 10 min) if the index
+	// changed.
+	SnapshotPath     string
+	SnapshotInterval time.Duration
+	Lineage          Lineage
+	Now              func() time.Time
+	Logger           *slog.Logger
 
-	pdq    *Index
+	pdq    *Index // every PDQ entry but those of family banks
+	family *Index // PDQ entries of family banks, never in a snapshot
 	md5    *Exact[[16]byte]
 	sha1   *Exact[[20]byte]
 	sha256 *Exact[[32]byte]
@@ -50,34 +62,47 @@ type Matcher struct {
 	banks map[int64]*vigie.Bank
 	seq   int64
 	sync  sync.Mutex // one Sync at a time
+
+	snapMu  sync.Mutex   // one snapshot write at a time
+	snapSeq atomic.Int64 // seq of the snapshot on disk, -1 if none
+	writing atomic.Bool  // Run has a snapshot write under way
 }
 
 // NewMatcher returns an empty Matcher over banks; call Load next.
 func NewMatcher(banks vigie.BankService) *Matcher {
-	return &Matcher{
-		Banks:          banks,
-		PollInterval:   time.Second,
-		FloodLimit:     100,
-		FloodWindow:    24 * time.Hour,
-		EntryCacheSize: 1 << 16,
-		Now:            time.Now,
-		Logger:         slog.New(slog.DiscardHandler),
-		pdq:            New(),
-		md5:            NewExact[[16]byte](),
-		sha1:           NewExact[[20]byte](),
-		sha256:         NewExact[[32]byte](),
-		flood:          newFloodCounter(),
-		entries:        entryCache{byID: map[int64]*vigie.BankEntry{}},
-		banks:          map[int64]*vigie.Bank{},
+	m := &Matcher{
+		Banks:            banks,
+		PollInterval:     time.Second,
+		FloodLimit:       100,
+		FloodWindow:      24 * time.Hour,
+		EntryCacheSize:   1 << 16,
+		SnapshotInterval: 10 * time.Minute,
+		Now:              time.Now,
+		Logger:           slog.New(slog.DiscardHandler),
+		pdq:              New(),
+		family:           New(),
+		md5:              NewExact[[16]byte](),
+		sha1:             NewExact[[20]byte](),
+		sha256:           NewExact[[32]byte](),
+		flood:            newFloodCounter(),
+		entries:          entryCache{byID: map[int64]*vigie.BankEntry{}},
+		banks:            map[int64]*vigie.Bank{},
 	}
+	m.snapSeq.Store(-1)
+	return m
 }
 
 // syncPage is how many changes one query reads.
 const syncPage = 10000
 
-// Load reads every active entry. The PDQ hashes go into one bulk-built
+// Load reads every active entry: from the snapshot at SnapshotPath if
+// there is a valid one of this database, followed by the changes made
+// since, else from the database. The PDQ hashes go into one bulk-built
 // segment, which is much faster than adding them one by one.
 func (m *Matcher) Load(ctx context.Context) error {
+	if ok, err := m.loadSnapshot(ctx); err != nil || ok {
+		return err
+	}
 	m.sync.Lock()
 	defer m.sync.Unlock()
 	if err := m.refreshBanks(ctx); err != nil {
@@ -90,21 +115,22 @@ func (m *Matcher) Load(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		if err := m.knowBanks(ctx, page); err != nil {
+			return err
+		}
 		for _, e := range page {
-			if e.Signal == vigie.SignalPDQ {
-				h, err := ParseHash(e.Value)
-				if err != nil {
-					return fmt.Errorf("entry %d: %w", e.ID, err)
-				}
-				bulk = append(bulk, Entry{ID: e.ID, Bank: e.BankID, Hash: h})
-			} else {
-				m.apply(e)
+			if bulk, err = m.collect(bulk, e); err != nil {
+				return err
 			}
 			seq = e.Seq
 		}
 		if len(page) < syncPage {
 			break
 		}
+	}
+	bulk, family := m.splitFamily(bulk)
+	if err := m.family.Load(family); err != nil {
+		return err
 	}
 	if err := m.pdq.Load(bulk); err != nil {
 		return err
@@ -135,6 +161,9 @@ func (m *Matcher) Sync(ctx context.Context) (int, error) {
 		if err != nil {
 			return n, err
 		}
+		if err := m.knowBanks(ctx, page); err != nil {
+			return n, err
+		}
 		for _, e := range page {
 			m.apply(e)
 			seq = e.Seq
@@ -149,14 +178,27 @@ func (m *Matcher) Sync(ctx context.Context) (int, error) {
 	}
 }
 
-// Run syncs every PollInterval until ctx ends.
+// Run syncs every PollInterval until ctx ends. With snapshots on, it also
+// writes one at once and every SnapshotInterval, in the background, if the
+// index changed since the last; it returns when any write has ended.
 func (m *Matcher) Run(ctx context.Context) {
 	t := time.NewTicker(m.PollInterval)
 	defer t.Stop()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	var snap <-chan time.Time
+	if m.SnapshotPath != "" && m.SnapshotInterval > 0 {
+		st := time.NewTicker(m.SnapshotInterval)
+		defer st.Stop()
+		snap = st.C
+		m.writeInBackground(ctx, &wg)
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-snap:
+			m.writeInBackground(ctx, &wg)
 		case <-t.C:
 			if n, err := m.Sync(ctx); err != nil && ctx.Err() == nil {
 				m.Logger.Error("hash index sync", "err", err)
@@ -165,6 +207,19 @@ func (m *Matcher) Run(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// writeInBackground writes a snapshot unless a write is under way.
+func (m *Matcher) writeInBackground(ctx context.Context, wg *sync.WaitGroup) {
+	if !m.writing.CompareAndSwap(false, true) {
+		return
+	}
+	wg.Go(func() {
+		defer m.writing.Store(false)
+		if err := m.WriteSnapshot(ctx); err != nil && ctx.Err() == nil {
+			m.Logger.Error("index snapshot", "err", err)
+		}
+	})
 }
 
 func (m *Matcher) refreshBanks(ctx context.Context) error {
@@ -182,6 +237,74 @@ func (m *Matcher) refreshBanks(ctx context.Context) error {
 	return nil
 }
 
+// knowBanks reads the banks again if entries belong to one created since
+// the last read, so that each entry goes to the right PDQ index.
+func (m *Matcher) knowBanks(ctx context.Context, entries []*vigie.BankEntry) error {
+	m.mu.RLock()
+	known := true
+	for _, e := range entries {
+		_, ok := m.banks[e.BankID]
+		known = known && ok
+	}
+	m.mu.RUnlock()
+	if known {
+		return nil
+	}
+	return m.refreshBanks(ctx)
+}
+
+// isFamily reports whether bank is a family bank. A bank not yet read is
+// taken for one: its entries then stay out of snapshots, the safe side for
+// personal data (knowBanks makes this not happen).
+func (m *Matcher) isFamily(bank int64) bool {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	b, ok := m.banks[bank]
+	return !ok || b.Kind == vigie.BankFamily
+}
+
+// pdqFor returns the PDQ index that holds the entries of bank.
+func (m *Matcher) pdqFor(bank int64) *Index {
+	if m.isFamily(bank) {
+		return m.family
+	}
+	return m.pdq
+}
+
+// collect appends an active PDQ entry to bulk, for a bulk load, and applies
+// any other entry.
+func (m *Matcher) collect(bulk []Entry, e *vigie.BankEntry) ([]Entry, error) {
+	if e.Signal != vigie.SignalPDQ {
+		m.apply(e)
+		return bulk, nil
+	}
+	if e.Status != vigie.EntryActive {
+		return bulk, nil
+	}
+	h, err := ParseHash(e.Value)
+	if err != nil {
+		return nil, fmt.Errorf("entry %d: %w", e.ID, err)
+	}
+	return append(bulk, Entry{ID: e.ID, Bank: e.BankID, Hash: h}), nil
+}
+
+// splitFamily moves the entries of family banks out of bulk, in place, and
+// returns the others and them.
+func (m *Matcher) splitFamily(bulk []Entry) (others, family []Entry) {
+	m.mu.RLock()
+	banks := m.banks
+	m.mu.RUnlock()
+	others = bulk[:0]
+	for _, e := range bulk {
+		if b, ok := banks[e.Bank]; !ok || b.Kind == vigie.BankFamily {
+			family = append(family, e)
+		} else {
+			others = append(others, e)
+		}
+	}
+	return others, family
+}
+
 // apply adds an active entry, or removes any other, by its ID.
 func (m *Matcher) apply(e *vigie.BankEntry) {
 	m.entries.forget(e.ID)
@@ -189,9 +312,9 @@ func (m *Matcher) apply(e *vigie.BankEntry) {
 	switch e.Signal {
 	case vigie.SignalPDQ:
 		if h, err := ParseHash(e.Value); active && err == nil {
-			m.pdq.Add(Entry{ID: e.ID, Bank: e.BankID, Hash: h})
+			m.pdqFor(e.BankID).Add(Entry{ID: e.ID, Bank: e.BankID, Hash: h})
 		} else {
-			m.pdq.Remove(e.ID)
+			m.pdqFor(e.BankID).Remove(e.ID)
 		}
 	case vigie.SignalMD5:
 		if raw, ok := digest(e, 16, active); ok {
@@ -223,7 +346,7 @@ func digest(e *vigie.BankEntry, n int, active bool) ([]byte, bool) {
 
 // Len returns the number of entries held.
 func (m *Matcher) Len() int {
-	return m.pdq.Len() + m.md5.Len() + m.sha1.Len() + m.sha256.Len()
+	return m.pdq.Len() + m.family.Len() + m.md5.Len() + m.sha1.Len() + m.sha256.Len()
 }
 
 // Seq returns the sequence number of the last change applied.
@@ -369,7 +492,8 @@ func (m *Matcher) lookupOne(s vigie.Signal, banks []int64, radius int) []Match {
 	case vigie.SignalPDQ:
 		var h Hash
 		copy(h[:], raw)
-		return m.pdq.Find(Query{Hashes: []Hash{h}, Radius: radius, Banks: banks})
+		q := Query{Hashes: []Hash{h}, Radius: radius, Banks: banks}
+		return append(m.pdq.Find(q), m.family.Find(q)...)
 	case vigie.SignalMD5:
 		out = m.md5.Lookup([16]byte(raw))
 	case vigie.SignalSHA1:

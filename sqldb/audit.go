@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	vigie "github.com/vigie-hotline/vigie"
@@ -143,4 +144,29 @@ func checkEntry(e *vigie.AuditEntry, lastID int64, prevHash string) *vigie.Audit
 		return &vigie.AuditBreak{ID: e.ID, Reason: "its content does not match its hash (the entry was edited)"}
 	}
 	return nil
+}
+
+// AuditHead returns the id and hash of the newest audit entry, 0 and "" if
+// the log is empty. With AuditHash it names a state of the database's
+// history (index snapshots use it to recognise their database).
+func (s *AuditService) AuditHead(ctx context.Context) (int64, string, error) {
+	var id int64
+	var hash string
+	if err := s.db.read.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&id, &hash); err != nil {
+		return 0, "", fmt.Errorf("read audit head: %w", err)
+	}
+	return id, hash, nil
+}
+
+// AuditHash returns the hash of the audit entry id, or "" if there is none.
+func (s *AuditService) AuditHash(ctx context.Context, id int64) (string, error) {
+	var hash string
+	err := s.db.read.QueryRowContext(ctx, `SELECT hash FROM audit_log WHERE id = $1`, id).Scan(&hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read audit entry: %w", err)
+	}
+	return hash, nil
 }

@@ -6,7 +6,9 @@
 # Builds vigie, generates N uniform random PDQ hashes (bench/lookup/main.go,
 # deterministic), imports them into a bank of a fresh data folder (timed),
 # starts `vigie serve` on 127.0.0.1 (time until /healthz answers, which
-# includes loading the index; RSS after load), creates a partner key, then
+# includes loading the index; RSS after load), stops it once the index
+# snapshot is written and starts it again (time until /healthz answers,
+# loading the snapshot), creates a partner key, then
 # runs wrk for a fixed duration against, in turn: GET /healthz (the anchor:
 # the HTTP stack's ceiling on this machine, in the same run), GET /m/lookup
 # and POST /api/v1/lookup, cycling over a query list (half stored hashes
@@ -75,7 +77,27 @@ until curl -fs "$base/healthz" >/dev/null; do
 	kill -0 "$server" 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
 	sleep 0.05
 done
-echo "start-up until /healthz answers: $(since "$t") s; RSS $(rss_mib "$server") MiB (peak $(hwm_mib "$server") MiB)"
+echo "start-up until /healthz answers: $(since "$t") s; RSS $(rss_mib "$server") MiB (peak $(hwm_mib "$server") MiB); load $(cut -d' ' -f1 /proc/loadavg)"
+
+# Restart: wait for the snapshot written after the first load, stop (a
+# graceful stop writes one only if the index changed), start again.
+for _ in $(seq 1200); do grep -q 'index snapshot written' "$work/serve.log" && break; sleep 0.1; done
+grep -o 'index snapshot written.*' "$work/serve.log" | tail -1 | sed 's/^/snapshot: /'
+echo "snapshot file: $(du -m "$work/data/index.snapshot" | cut -f1) MiB"
+t=$(now)
+kill -TERM "$server"
+wait "$server" || true
+echo "graceful stop: $(since "$t") s"
+sync
+t=$(now)
+"$bin" serve --addr "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
+server=$!
+until curl -fs "$base/healthz" >/dev/null; do
+	kill -0 "$server" 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
+	sleep 0.05
+done
+echo "restart until /healthz answers (from the snapshot): $(since "$t") s; RSS $(rss_mib "$server") MiB (peak $(hwm_mib "$server") MiB); load $(cut -d' ' -f1 /proc/loadavg)"
+grep -o 'hash index loaded.*' "$work/serve.log" | sed 's/^/  /'
 
 # One near query must match and one random query must not, on both routes.
 auth="Authorization: Bearer $key"

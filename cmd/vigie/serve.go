@@ -199,6 +199,9 @@ func (c *ServeCmd) startJobs(m *Main, sessions *sqldb.SessionService, p *jobs.Pi
 func (m *Main) startMatcher(banks *sqldb.BankService) (*index.Matcher, error) {
 	mt := index.NewMatcher(banks)
 	mt.Logger = m.Logger.With("component", "index")
+	// The snapshot holds hashes: it lives in the private data folder, mode
+	// 0600, like the SQLite database.
+	mt.SnapshotPath, mt.Lineage = filepath.Join(m.CLI.Data, "index.snapshot"), sqldb.NewAuditService(m.DB)
 	start := time.Now()
 	if err := mt.Load(m.ctx); err != nil {
 		return nil, fmt.Errorf("load hash banks: %w", err)
@@ -207,7 +210,15 @@ func (m *Main) startMatcher(banks *sqldb.BankService) (*index.Matcher, error) {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(m.ctx))
 	done := make(chan struct{})
 	go func() { mt.Run(ctx); close(done) }()
-	m.onClose(func() error { cancel(); <-done; return nil })
+	m.onClose(func() error {
+		cancel()
+		<-done
+		// Saved at a graceful stop, so that the next start reads the
+		// snapshot and only the changes made meanwhile.
+		ctx, stop := context.WithTimeout(context.Background(), time.Minute)
+		defer stop()
+		return mt.WriteSnapshot(ctx)
+	})
 	return mt, nil
 }
 
