@@ -45,7 +45,7 @@ func sortPairs(keys, vals, tk, tv []uint32, bits int) {
 // dirOf returns the directory of sorted keys: the keys equal to k are
 // keys[dir[k]:dir[k+1]].
 func dirOf(keys []uint32, bits uint) []uint32 {
-	dir := make([]uint32, 1<<bits+1)
+	dir := hugeSlice[uint32](1<<bits + 1)
 	j := 0
 	for k := range uint32(1) << bits {
 		dir[k] = uint32(j)

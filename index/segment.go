@@ -89,6 +89,7 @@ func newSegment(es []Entry, m int) (*segment, error) {
 		return nil, err
 	}
 	s.fillAll()
+	s.settle()
 	if m > 0 {
 		for r := range s.tables {
 			c := mihCost(l, len(s.codes), r)
@@ -105,7 +106,7 @@ func newSegment(es []Entry, m int) (*segment, error) {
 // deduplicating then run over those arrays, not over scattered entries.
 func (s *segment) group(es []Entry) []uint32 {
 	order, dir := s.firstOrder(es)
-	cs := make([]code, len(es))
+	cs := hugeSlice[code](len(es))
 	for e, i := range order {
 		cs[e], s.ids[e], s.banks[e] = toCode(&es[i].Hash), es[i].ID, es[i].Bank
 	}
@@ -151,7 +152,8 @@ func (s *segment) dedupe(cs []code, dir []uint32) {
 	s.first = append(s.first, uint32(len(cs)))
 	s.codes = cs[:u]
 	if u < cap(cs)*7/8 {
-		s.codes, s.first = slices.Clone(s.codes), slices.Clone(s.first)
+		s.codes = append(hugeSlice[code](u)[:0], s.codes...)
+		s.first = slices.Clone(s.first)
 	}
 }
 
@@ -258,6 +260,15 @@ func (s *segment) fillAll() {
 	wg.Wait()
 }
 
+// settle moves the arrays a search reads at random onto huge pages.
+func (s *segment) settle() {
+	settleHuge(s.codes)
+	for i := range s.tabs {
+		settleHuge(s.tabs[i].dir)
+		settleHuge(s.tabs[i].pos)
+	}
+}
+
 // filler holds the scratch arrays of one table-building goroutine.
 type filler struct {
 	keys, tk, tv []uint32
@@ -268,7 +279,7 @@ func (f *filler) fill(s *segment, t *table) {
 	n := len(s.codes)
 	f.keys = grow(f.keys, n)[:n]
 	f.tk, f.tv = grow(f.tk, n)[:n], grow(f.tv, n)[:n]
-	t.pos = make([]uint32, n)
+	t.pos = hugeSlice[uint32](n)
 	for u := range s.codes {
 		f.keys[u], t.pos[u] = uint32(t.key(&s.codes[u])), uint32(u)
 	}
