@@ -6,7 +6,10 @@
 #   bench/pipeline/run.sh [-pages 300] [-size 640]
 #
 # WORKERS (default 4) is vigie's --workers and the anchor client's
-# concurrency. The data folder and the server are removed on exit.
+# concurrency. TAGS (default turbojpeg, the production build: cgo and
+# libjpeg-turbo, Debian libturbojpeg0-dev) are the build tags of both
+# binaries; TAGS= measures the pure-Go build. The data folder and the
+# server are removed on exit.
 set -eu
 cd "$(dirname "$0")/../.."
 work=$(mktemp -d /tmp/vigie-pipeline.XXXXXX)
@@ -17,8 +20,9 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 workers=${WORKERS:-4}
-go build -o "$work/vigie" ./cmd/vigie
-go build -o "$work/pipeline" ./bench/pipeline
+tags=${TAGS-turbojpeg}
+go build -tags "$tags" -o "$work/vigie" ./cmd/vigie
+go build -tags "$tags" -o "$work/pipeline" ./bench/pipeline
 "$work/vigie" --data "$work/data" serve --addr 127.0.0.1:0 --report-burst 0 --fetch-allow-loopback \
 	--workers "$workers" >"$work/out" 2>"$work/err" &
 pid=$!
@@ -33,6 +37,6 @@ until base=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$work/out" 2>/dev/null); do
 	sleep 0.1
 done
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load before $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "go: $(go env GOVERSION), vigie --workers $workers, server $base"
+echo "go: $(go env GOVERSION), build tags '$tags', vigie --workers $workers, server $base"
 "$work/pipeline" -url "$base" -db "$work/data/vigie.db" -fetchers "$workers" "$@"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
