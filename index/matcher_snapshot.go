@@ -239,6 +239,17 @@ func (m *Matcher) loadSnapshot(ctx context.Context) (bool, error) {
 			"path", m.SnapshotPath, "audit_entry", s.auditID)
 		return false, nil
 	}
+	// Sync adds entries one by one, slower than a bulk load: after a large
+	// import made while the server was down, reading everything is faster.
+	last, err := m.Banks.MaxEntrySeq(ctx)
+	if err != nil {
+		return false, err
+	}
+	if behind := last - s.seq; behind > int64(max(s.pdq.len(), 100*syncPage)) {
+		m.Logger.Info("index snapshot not used: the database has more changes since than the snapshot has entries; loading from the database",
+			"snapshot_seq", s.seq, "changes_since", behind)
+		return false, nil
+	}
 	if err := m.install(ctx, s); err != nil {
 		return false, err
 	}

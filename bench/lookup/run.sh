@@ -79,6 +79,8 @@ until curl -fs "$base/healthz" >/dev/null; do
 done
 echo "start-up until /healthz answers: $(since "$t") s; RSS $(rss_mib "$server") MiB (peak $(hwm_mib "$server") MiB); load $(cut -d' ' -f1 /proc/loadavg)"
 
+grep -o 'hash index loaded.*\|hash banks loaded.*' "$work/serve.log" | sed 's/^/  /'
+
 # Restart: wait for the snapshot written after the first load, stop (a
 # graceful stop writes one only if the index changed), start again.
 for _ in $(seq 1200); do grep -q 'index snapshot written' "$work/serve.log" && break; sleep 0.1; done
@@ -88,7 +90,6 @@ t=$(now)
 kill -TERM "$server"
 wait "$server" || true
 echo "graceful stop: $(since "$t") s"
-sync
 t=$(now)
 "$bin" serve --addr "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
 server=$!
@@ -97,7 +98,7 @@ until curl -fs "$base/healthz" >/dev/null; do
 	sleep 0.05
 done
 echo "restart until /healthz answers (from the snapshot): $(since "$t") s; RSS $(rss_mib "$server") MiB (peak $(hwm_mib "$server") MiB); load $(cut -d' ' -f1 /proc/loadavg)"
-grep -o 'hash index loaded.*' "$work/serve.log" | sed 's/^/  /'
+grep -o 'hash index loaded.*\|hash banks loaded.*' "$work/serve.log" | sed 's/^/  /'
 
 # One near query must match and one random query must not, on both routes.
 auth="Authorization: Bearer $key"
