@@ -221,6 +221,11 @@ func (m *Matcher) loadSnapshot(ctx context.Context) (bool, error) {
 	if m.SnapshotPath == "" || m.Lineage == nil || !littleEndian {
 		return false, nil
 	}
+	// A write cut short by a crash leaves its temporary file: remove it.
+	temps, _ := filepath.Glob(m.SnapshotPath + ".tmp-*")
+	for _, name := range temps {
+		os.Remove(name)
+	}
 	start := time.Now()
 	s, err := readSnapshotFile(m.SnapshotPath)
 	if errors.Is(err, fs.ErrNotExist) {

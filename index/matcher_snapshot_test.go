@@ -79,8 +79,14 @@ func loadedFromSnapshot(t *testing.T, log string, want bool) {
 func TestMatcherSnapshot_ChangesWhileDown(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, dsn string) {
 		f, path := snapshotFixture(t, dsn)
+		if err := os.WriteFile(path+".tmp-123", []byte("cut short"), 0o600); err != nil {
+			t.Fatal(err)
+		}
 		m, log := restart(t, dsn, path)
 		loadedFromSnapshot(t, log, true)
+		if _, err := os.Stat(path + ".tmp-123"); err == nil {
+			t.Fatal("the temporary file of an unfinished write is still there")
+		}
 		md5 := vigie.Signal{Type: vigie.SignalMD5, Value: md5X}
 		if got, want := f.matchWith(t, m, pdqSig(hashA), md5, pdqSig(hashB)), "known/pdq known/md5 strict/pdq family/pdq"; got != want {
 			t.Fatalf("round trip: matches %q, want %q", got, want)
