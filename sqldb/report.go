@@ -69,7 +69,15 @@ const (
 	countReporterSQL = `UPDATE cases SET reporters = reporters + 1, updated_at = $1 WHERE id = $2`
 )
 
-var intakeSQL = []string{insertReportSQL, insertCaseSQL, findCaseSQL, linkReportSQL, countReporterSQL}
+// The savepoints around each report of a group commit (SQLite only).
+const (
+	savepointSQL  = `SAVEPOINT report`
+	rollbackToSQL = `ROLLBACK TO report`
+	releaseSQL    = `RELEASE report`
+)
+
+var intakeSQL = []string{insertReportSQL, insertCaseSQL, findCaseSQL, linkReportSQL, countReporterSQL,
+	savepointSQL, rollbackToSQL, releaseSQL}
 
 // insertReport stores r and its URLs in tx and returns the fetch jobs of
 // the cases it created.
@@ -116,24 +124,36 @@ func (s *ReportService) commitReports(ctx context.Context, batch []*vigie.Report
 	err = s.db.inTx(ctx, func(tx *sql.Tx) error {
 		var jobs []vigie.Job
 		for i, r := range batch {
-			if _, err := tx.ExecContext(ctx, `SAVEPOINT report`); err != nil {
-				return fmt.Errorf("savepoint: %w", err)
+			if err := s.exec(ctx, tx, savepointSQL); err != nil {
+				return err
 			}
 			js, err := s.insertReport(ctx, tx, r)
 			if err != nil {
 				errs[i] = err
-				if _, err := tx.ExecContext(ctx, `ROLLBACK TO report`); err != nil {
-					return fmt.Errorf("rollback to savepoint: %w", err)
+				if err := s.exec(ctx, tx, rollbackToSQL); err != nil {
+					return err
 				}
 			}
-			if _, err := tx.ExecContext(ctx, `RELEASE report`); err != nil {
-				return fmt.Errorf("release savepoint: %w", err)
+			if err := s.exec(ctx, tx, releaseSQL); err != nil {
+				return err
 			}
 			jobs = append(jobs, js...)
 		}
 		return s.enqueue(ctx, tx, jobs)
 	})
 	return errs, err
+}
+
+// exec runs one of the prepared intake statements that take no arguments.
+func (s *ReportService) exec(ctx context.Context, tx *sql.Tx, query string) error {
+	st, err := s.db.stmt(ctx, tx, query)
+	if err != nil {
+		return err
+	}
+	if _, err := st.ExecContext(ctx); err != nil {
+		return fmt.Errorf("%s: %w", query, err)
+	}
+	return nil
 }
 
 // groupCommit gathers the reports that arrive while a transaction is being

@@ -3,6 +3,7 @@ package sqldb_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -160,5 +161,55 @@ func TestAssessment_FourEyes(t *testing.T) {
 				t.Fatalf("code=%q, want %q", got, want)
 			}
 		})
+	})
+}
+
+// TestCreateReport_ConcurrentWithConflicts sends many reports at once, some
+// reusing a tracking code. On SQLite they share transactions (group
+// commit): each conflicting report must fail alone, with nothing of it
+// stored, and every other report must be stored with its case and job.
+func TestCreateReport_ConcurrentWithConflicts(t *testing.T) {
+	each(t, func(t *testing.T, db *sqldb.DB) {
+		jobs := &jobLog{}
+		s := sqldb.NewReportService(db, jobs)
+		ctx := ctxAs("anonymous")
+		if err := s.CreateReport(ctx, newReport("VG-TAKEN", "http://taken.example/")); err != nil {
+			t.Fatal(err)
+		}
+		const n = 60
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			code := fmt.Sprintf("VG-C%03d", i)
+			if i%7 == 3 {
+				code = "VG-TAKEN"
+			}
+			wg.Go(func() { errs[i] = s.CreateReport(ctx, newReport(code, fmt.Sprintf("http://c.example/%d", i))) })
+		}
+		wg.Wait()
+		stored := 1
+		for i, err := range errs {
+			if i%7 == 3 {
+				if vigie.ErrorCode(err) != vigie.ECONFLICT {
+					t.Fatalf("report %d reused a code: err %v, want a conflict", i, err)
+				}
+				continue
+			}
+			if err != nil {
+				t.Fatalf("report %d: %v", i, err)
+			}
+			r, err := s.FindReportByCode(ctx, fmt.Sprintf("VG-C%03d", i))
+			if err != nil || len(r.URLs) != 1 || r.URLs[0].Raw != fmt.Sprintf("http://c.example/%d", i) {
+				t.Fatalf("report %d: %+v, %v", i, r, err)
+			}
+			stored++
+		}
+		cases, err := s.FindCases(ctx, vigie.CaseFilter{Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cases) != stored || len(jobs.jobs) != stored {
+			t.Fatalf("%d cases and %d fetch jobs, want %d each: a failed report left rows or jobs behind", len(cases), len(jobs.jobs), stored)
+		}
 	})
 }
