@@ -76,6 +76,7 @@ func (r *Result) Dihedral() [8]Hash {
 // once; give each worker its own.
 type Hasher struct {
 	buf1, buf2 []float32
+	cols       []float32 // the sampled columns of the last pass, 64 × height
 }
 
 // preResize is the reference loader's limit: larger images are first resized
