@@ -17,6 +17,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"image/jpeg"
@@ -26,6 +27,7 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,6 +48,7 @@ func main() {
 	fetchers := flag.Int("fetchers", 4, "pages fetched at once by the anchor client (use vigie's --workers)")
 	timeout := flag.Duration("timeout", 10*time.Minute, "give up after this long")
 	seed := flag.Uint64("seed", 1, "seed of the site: the same seed gives the same images")
+	pid := flag.Int("pid", 0, "process id of that vigie, to report the CPU time it spends on the pipeline (Linux)")
 	flag.Parse()
 	if *dbPath == "" || *pages < 1 || *pages > 100000 {
 		fmt.Fprintln(os.Stderr, "pipeline: -db is required and -pages must be 1–100000")
@@ -66,14 +69,36 @@ func main() {
 	hashRate := anchorHash(s)
 	fmt.Printf("anchor hash:  %8.1f images/s (fingerprint package, 1 goroutine, PDQ + MD5 + SHA-1 + SHA-256)\n", hashRate)
 
+	cpu0, cpuErr := cpuTime(*pid)
 	res, err := runPipeline(*base, *dbPath, siteURL, *pages, *senders, *timeout)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "pipeline:", err)
 		os.Exit(1)
 	}
 	fmt.Println(res)
+	if cpu1, err := cpuTime(*pid); *pid > 0 && cpuErr == nil && err == nil {
+		perPage := (cpu1 - cpu0) / float64(*pages)
+		fmt.Printf("server CPU:   %.2f s, %.1f ms a page: %d CPUs doing nothing else would allow %.0f pages/s\n",
+			cpu1-cpu0, perPage*1000, runtime.NumCPU(), float64(runtime.NumCPU())/perPage)
+	}
 	fmt.Printf("ratio pipeline/fetch anchor: %.3f; pipeline images/s / hash anchor: %.3f\n",
 		res.pagesPerSec()/fetchRate, float64(res.items)/res.elapsed.Seconds()/hashRate)
+}
+
+// cpuTime returns the user and system CPU seconds of process pid so far,
+// from /proc/pid/stat (fields 14 and 15, in USER_HZ ticks, 100 a second).
+func cpuTime(pid int) (float64, error) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	f := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f))
+	}
+	ut, err1 := strconv.ParseFloat(f[11], 64)
+	st, err2 := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / 100, errors.Join(err1, err2)
 }
 
 // site is the test site: page i links the JPEGs img[i].

@@ -38,5 +38,5 @@ until base=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$work/out" 2>/dev/null); do
 done
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load before $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "go: $(go env GOVERSION), build tags '$tags', vigie --workers $workers, server $base"
-"$work/pipeline" -url "$base" -db "$work/data/vigie.db" -fetchers "$workers" "$@"
+"$work/pipeline" -url "$base" -db "$work/data/vigie.db" -pid "$pid" -fetchers "$workers" "$@"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
