@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	vigie "github.com/vigie-hotline/vigie"
 )
@@ -109,10 +108,10 @@ func (s *BankService) UpdateBank(ctx context.Context, b *vigie.Bank) error {
 	})
 }
 
-// entryBatch is how many rows one INSERT carries. SQLite finds a numbered
-// parameter ($N) by a linear search, so a statement costs the square of its
-// parameters: adding 50,000 PDQ entries took 33 s at 500 rows a statement
-// and 4–6.5 s at 25–100 rows (a loaded 2-core machine, same run).
+// entryBatch is how many ids or entries a loop hands to one statement or
+// one insertEntries call. SQLite finds a numbered parameter ($N) by a
+// linear search on every bind, so a statement's cost grows with the square
+// of its parameters. insertEntries sizes its own statements.
 const entryBatch = 50
 
 // AddEntries stores entries in one transaction and audits the import as one
@@ -124,16 +123,12 @@ func (s *BankService) AddEntries(ctx context.Context, bankID int64, entries []*v
 		}
 	}
 	err = s.db.inTx(ctx, func(tx *sql.Tx) error {
-		now := s.db.now()
-		for start := 0; start < len(entries); start += entryBatch {
-			n, err := s.insertEntries(ctx, tx, bankID, entries[start:min(start+entryBatch, len(entries))], now)
-			if err != nil {
-				return err
-			}
-			added += n
+		n, err := s.insertEntries(ctx, tx, bankID, entries, s.db.now())
+		if err != nil {
+			return err
 		}
-		duplicates = len(entries) - added
-		_, err := appendAudit(ctx, s.db, tx, "bank.entries_add", bankObject(bankID),
+		added, duplicates = n, len(entries)-n
+		_, err = appendAudit(ctx, s.db, tx, "bank.entries_add", bankObject(bankID),
 			map[string]any{"added": added, "duplicates": duplicates})
 		return err
 	})
@@ -141,76 +136,6 @@ func (s *BankService) AddEntries(ctx context.Context, bankID int64, entries []*v
 		return 0, 0, err
 	}
 	return added, duplicates, nil
-}
-
-// insertEntries inserts one batch, skipping entries already in the bank,
-// and sets ID, Seq and times on those inserted.
-func (s *BankService) insertEntries(ctx context.Context, tx *sql.Tx, bankID int64, batch []*vigie.BankEntry, now time.Time) (int, error) {
-	first, err := nextSeqs(ctx, tx, len(batch))
-	if err != nil {
-		return 0, err
-	}
-	var sb strings.Builder
-	sb.WriteString(`INSERT INTO bank_entries (bank_id, signal, value, metadata, added_by, added_at, status, seq, updated_at) VALUES `)
-	args := make([]any, 0, len(batch)*9)
-	byKey := make(map[string]*vigie.BankEntry, len(batch))
-	for i, e := range batch {
-		meta, err := json.Marshal(orEmpty(e.Metadata))
-		if err != nil {
-			return 0, vigie.Errorf(vigie.EINVALID, "entry metadata: %v", err)
-		}
-		if e.Status == "" {
-			e.Status = vigie.EntryActive
-		}
-		if e.AddedBy == "" {
-			e.AddedBy = vigie.ActorFromContext(ctx)
-		}
-		e.BankID, e.Seq, e.AddedAt, e.UpdatedAt = bankID, first+int64(i), now, now
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		n := len(args)
-		fmt.Fprintf(&sb, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9)
-		args = append(args, bankID, string(e.Signal), e.Value, string(meta), e.AddedBy, ms(now), string(e.Status), e.Seq, ms(now))
-		byKey[string(e.Signal)+":"+e.Value] = e
-	}
-	sb.WriteString(` ON CONFLICT (bank_id, signal, value) DO NOTHING RETURNING id, signal, value`)
-	rows, err := tx.QueryContext(ctx, sb.String(), args...)
-	if err != nil {
-		return 0, fmt.Errorf("insert entries: %w", err)
-	}
-	defer rows.Close()
-	n := 0
-	for rows.Next() {
-		var id int64
-		var sig, val string
-		if err := rows.Scan(&id, &sig, &val); err != nil {
-			return 0, err
-		}
-		if e := byKey[sig+":"+val]; e != nil {
-			e.ID = id
-		}
-		n++
-	}
-	return n, rows.Err()
-}
-
-// nextSeqs reserves n sequence numbers and returns the first. The row lock
-// on entry_seq, held to commit, orders writers, so sequence order is commit
-// order and a follower reading "after N" never skips a late commit.
-func nextSeqs(ctx context.Context, tx *sql.Tx, n int) (int64, error) {
-	var last int64
-	if err := tx.QueryRowContext(ctx, `UPDATE entry_seq SET seq = seq + $1 WHERE id = 1 RETURNING seq`, n).Scan(&last); err != nil {
-		return 0, fmt.Errorf("entry sequence: %w", err)
-	}
-	return last - int64(n) + 1, nil
-}
-
-func orEmpty(m map[string]any) map[string]any {
-	if m == nil {
-		return map[string]any{}
-	}
-	return m
 }
 
 // SetEntryStatus changes an entry's status, gives it a new sequence number
