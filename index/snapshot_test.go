@@ -62,6 +62,18 @@ func TestImageRoundTrip(t *testing.T) {
 			}
 			y := New()
 			y.restore(roundTrip(t, x.image()))
+			for i, s := range y.segs {
+				o := x.segs[i]
+				if s.tables != o.tables || s.batch != o.batch || len(s.tabs) != len(o.tabs) {
+					t.Fatalf("segment %d: search plan differs after the round trip", i)
+				}
+				for j := range s.tabs {
+					a, b := s.tabs[j], o.tabs[j]
+					if a.word != b.word || a.shift != b.shift || a.bits != b.bits || a.mask != b.mask {
+						t.Fatalf("segment %d table %d: %+v, want %+v", i, j, a, b)
+					}
+				}
+			}
 			if got := y.Len(); got != len(want) {
 				t.Fatalf("Len=%d, want %d", got, len(want))
 			}
