@@ -262,6 +262,10 @@ type ReportService interface {
 	CountAssessments(ctx context.Context, analystID int64, since time.Time) (int, error)
 	// RecomputeCase moves a case to the state its items call for.
 	RecomputeCase(ctx context.Context, caseID int64) error
+	// FinishFetch moves a case whose crawl is done from fetching to
+	// awaiting, then to the state its items call for, at once: both moves
+	// are audited.
+	FinishFetch(ctx context.Context, caseID int64) error
 	// PurgeCandidates returns the SHA-256 of stored content whose every
 	// item was decided before the given time, in cases without a legal hold.
 	PurgeCandidates(ctx context.Context, decidedBefore time.Time) ([]string, error)

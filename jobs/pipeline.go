@@ -63,8 +63,9 @@ func (w *FetchCaseWorker) Work(ctx context.Context, job *river.Job[vigie.FetchCa
 		return err
 	}
 	if c.State == vigie.CaseAwaiting {
-		// Already fetched, but the attempt may have ended between moving
-		// the case and deriving its state from its items: derive it again.
+		// Already fetched (FinishFetch moves a case through awaiting to
+		// its state in one transaction, but a case may wait for analysts,
+		// or have been left here by an older version): derive it again.
 		return w.P.Reports.RecomputeCase(ctx, c.ID)
 	}
 	if c.State != vigie.CaseNew && c.State != vigie.CaseFetching {
@@ -98,10 +99,7 @@ func (w *FetchCaseWorker) Work(ctx context.Context, job *river.Job[vigie.FetchCa
 	if len(known) == 0 && len(failures) == 0 {
 		return w.P.Reports.SetCaseState(ctx, c.ID, vigie.CaseUnreachable, "no_media: no image was found at this address")
 	}
-	if err := w.P.Reports.SetCaseState(ctx, c.ID, vigie.CaseAwaiting, ""); err != nil {
-		return err
-	}
-	return w.P.Reports.RecomputeCase(ctx, c.ID)
+	return w.P.Reports.FinishFetch(ctx, c.ID)
 }
 
 // knownContent returns the SHA-256 of items the case already has, so that

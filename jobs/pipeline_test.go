@@ -3,9 +3,11 @@ package jobs_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"image/jpeg"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -66,6 +68,7 @@ type pipelineFixture struct {
 	ctx     context.Context
 	q       *queue
 	reports *sqldb.ReportService
+	audit   *sqldb.AuditService
 	p       *jobs.Pipeline
 	m       *bankMatcher
 }
@@ -82,7 +85,8 @@ func newPipelineFixture(t *testing.T, dsn string, site siteCrawler) *pipelineFix
 		t.Fatal(err)
 	}
 	f := &pipelineFixture{ctx: vigie.NewContextWithActor(context.Background(), "test"), q: q,
-		reports: sqldb.NewReportService(db, q), m: &bankMatcher{kinds: map[string]vigie.BankKind{}}}
+		reports: sqldb.NewReportService(db, q), audit: sqldb.NewAuditService(db),
+		m: &bankMatcher{kinds: map[string]vigie.BankKind{}}}
 	f.p = jobs.NewPipeline()
 	f.p.Reports, f.p.Crawler, f.p.Quarantine = f.reports, site, v
 	f.p.Fingerprint, f.p.Matcher = fingerprint.NewService(fingerprint.Options{}), f.m
@@ -254,5 +258,126 @@ func TestFetchCase_RetryAfterAwaiting(t *testing.T) {
 		if got, want := f.caseState(t, caseID), vigie.CaseIllegal; got != want {
 			t.Fatalf("case State=%v, want %v", got, want)
 		}
+	})
+}
+
+// failingCrawler visits its bodies, then fails with a temporary error
+// while fail is set, as a crawl cut short after storing some items.
+type failingCrawler struct {
+	site siteCrawler
+	fail bool
+}
+
+func (c *failingCrawler) Crawl(ctx context.Context, url string, visit func(context.Context, *vigie.Fetched) error) ([]vigie.FetchFailure, error) {
+	if _, err := c.site.Crawl(ctx, url, visit); err != nil {
+		return nil, err
+	}
+	if c.fail {
+		return nil, &vigie.FetchFailure{Reason: "timeout", Message: "the site stopped answering"}
+	}
+	return nil, nil
+}
+
+// caseMoves returns the audited state moves of a case, as "from→to".
+func (f *pipelineFixture) caseMoves(t *testing.T, id int64) []string {
+	t.Helper()
+	entries, err := f.audit.FindAuditEntries(f.ctx, vigie.AuditFilter{Action: "case.state", Object: "case:" + strconv.FormatInt(id, 10)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var moves []string
+	for _, e := range entries {
+		var d struct{ From, To string }
+		if err := json.Unmarshal([]byte(e.Details), &d); err != nil {
+			t.Fatal(err)
+		}
+		moves = append(moves, d.From+"→"+d.To)
+	}
+	return moves
+}
+
+// verifyAudit fails the test unless the whole audit chain verifies.
+func (f *pipelineFixture) verifyAudit(t *testing.T) {
+	t.Helper()
+	n, brk, err := f.audit.VerifyAudit(f.ctx)
+	if err != nil || brk != nil || n == 0 {
+		t.Fatalf("VerifyAudit=%d, %+v, %v; want a whole chain", n, brk, err)
+	}
+}
+
+// TestFetchCase_AuditsEveryMove checks that the fetch, whose last moves
+// share one transaction and whose statements are prepared once, still
+// audits every move of the case in order, and that the chain, written by
+// prepared and unprepared statements in turn, verifies.
+func TestFetchCase_AuditsEveryMove(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, dsn string) {
+		plain, known := syntheticJPEG(t, 6), syntheticJPEG(t, 7)
+		f := newPipelineFixture(t, dsn, siteCrawler{plain, known})
+		f.m.kinds[sumOf(known)] = vigie.BankKnown
+		illegal := f.newCase(t, "http://known.example/page")
+		f.fetch(t, illegal)
+		if _, err := f.audit.AppendAudit(f.ctx, "content.view", "item:1", nil); err != nil {
+			t.Fatal(err)
+		}
+		f.p.Crawler = siteCrawler{plain}
+		waiting := f.newCase(t, "http://plain.example/page")
+		f.fetch(t, waiting)
+
+		for _, tc := range []struct {
+			id    int64
+			state vigie.CaseState
+			moves string
+		}{
+			{illegal, vigie.CaseIllegal, "new→fetching fetching→awaiting_assessment awaiting_assessment→illegal"},
+			{waiting, vigie.CaseAwaiting, "new→fetching fetching→awaiting_assessment"},
+		} {
+			if got := f.caseState(t, tc.id); got != tc.state {
+				t.Errorf("case %d State=%v, want %v", tc.id, got, tc.state)
+			}
+			if got := strings.Join(f.caseMoves(t, tc.id), " "); got != tc.moves {
+				t.Errorf("case %d moves %q, want %q", tc.id, got, tc.moves)
+			}
+		}
+		f.verifyAudit(t)
+	})
+}
+
+// TestFetchCase_RetryAfterCutCrawl checks that a fetch whose crawl fails
+// after storing items leaves the case fetching, and that the retry adds
+// only what is new and ends the case in the state its items call for.
+func TestFetchCase_RetryAfterCutCrawl(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, dsn string) {
+		first, second := syntheticJPEG(t, 8), syntheticJPEG(t, 9)
+		crawler := &failingCrawler{site: siteCrawler{first}, fail: true}
+		f := newPipelineFixture(t, dsn, nil)
+		f.p.Crawler = crawler
+		f.m.kinds[sumOf(second)] = vigie.BankKnown
+		caseID := f.newCase(t, "http://cut.example/page")
+
+		w := &jobs.FetchCaseWorker{P: f.p}
+		if err := w.Work(f.ctx, job(vigie.FetchCaseJob{CaseID: caseID}, 1, 25)); err == nil {
+			t.Fatal("a cut crawl succeeded")
+		}
+		if got, want := f.caseState(t, caseID), vigie.CaseFetching; got != want {
+			t.Fatalf("case State=%v after a cut crawl, want %v", got, want)
+		}
+		crawler.site, crawler.fail = siteCrawler{first, second}, false
+		if err := w.Work(f.ctx, job(vigie.FetchCaseJob{CaseID: caseID}, 2, 25)); err != nil {
+			t.Fatal(err)
+		}
+		items, err := f.reports.FindItems(f.ctx, vigie.ItemFilter{CaseID: caseID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := len(items), 2; got != want {
+			t.Fatalf("%d items, want %d (the retry must not store the first twice)", got, want)
+		}
+		if got, want := f.caseState(t, caseID), vigie.CaseIllegal; got != want {
+			t.Fatalf("case State=%v, want %v", got, want)
+		}
+		if got, want := strings.Join(f.caseMoves(t, caseID), " "), "new→fetching fetching→awaiting_assessment awaiting_assessment→illegal"; got != want {
+			t.Fatalf("moves %q, want %q", got, want)
+		}
+		f.verifyAudit(t)
 	})
 }

@@ -29,6 +29,15 @@ func (s *AuditService) AppendAudit(ctx context.Context, action, object string, d
 	return e, err
 }
 
+// The statements of appendAudit, prepared with those of the pipeline (see
+// pipelineSQL): every change writes an entry.
+const (
+	auditNextSQL   = `UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash`
+	auditInsertSQL = `INSERT INTO audit_log (id, at, actor, action, object, details, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
+	auditHeadSQL = `UPDATE audit_head SET hash = $1 WHERE id = 1`
+)
+
 // appendAudit chains a new entry inside tx. Every service that changes data
 // calls it in the same transaction as the change, so no change is committed
 // without its entry. Bumping audit_head first takes its row lock, which
@@ -48,18 +57,16 @@ func appendAudit(ctx context.Context, db *DB, tx *sql.Tx, action, object string,
 		Object:  object,
 		Details: string(raw),
 	}
-	err = tx.QueryRowContext(ctx, `UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash`).Scan(&e.ID, &e.PrevHash)
-	if err != nil {
+	q := txStmts{db, tx}
+	if err := q.QueryRowContext(ctx, auditNextSQL).Scan(&e.ID, &e.PrevHash); err != nil {
 		return nil, fmt.Errorf("audit head: %w", err)
 	}
 	e.Hash = e.ComputeHash()
-	if _, err := tx.ExecContext(ctx, `
-		INSERT INTO audit_log (id, at, actor, action, object, details, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+	if _, err := q.ExecContext(ctx, auditInsertSQL,
 		e.ID, ms(e.At), e.Actor, e.Action, e.Object, e.Details, e.PrevHash, e.Hash); err != nil {
 		return nil, fmt.Errorf("insert audit entry: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET hash = $1 WHERE id = 1`, e.Hash); err != nil {
+	if _, err := q.ExecContext(ctx, auditHeadSQL, e.Hash); err != nil {
 		return nil, fmt.Errorf("audit head: %w", err)
 	}
 	return e, nil

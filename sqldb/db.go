@@ -49,6 +49,7 @@ type DB struct {
 	write   *sql.DB
 	read    *sql.DB
 	stmts   sync.Map // query → *sql.Stmt prepared on write
+	rstmts  sync.Map // query → *sql.Stmt prepared on read
 }
 
 // NewDB returns a DB for dsn with defaults filled in; call Open next.
@@ -151,10 +152,12 @@ func connectReason(err error) string {
 // Close closes the connections.
 func (db *DB) Close() error {
 	var errs []error
-	db.stmts.Range(func(_, s any) bool {
-		errs = append(errs, s.(*sql.Stmt).Close())
-		return true
-	})
+	for _, m := range []*sync.Map{&db.stmts, &db.rstmts} {
+		m.Range(func(_, s any) bool {
+			errs = append(errs, s.(*sql.Stmt).Close())
+			return true
+		})
+	}
 	if db.read != nil && db.read != db.write {
 		errs = append(errs, db.read.Close())
 	}
@@ -228,6 +231,52 @@ func (db *DB) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, er
 		return nil, fmt.Errorf("prepare: %w", err)
 	}
 	return s, nil
+}
+
+// readStmt returns query prepared on the read pool, preparing it the first
+// time. database/sql prepares it again on each connection of the pool that
+// runs it, once. Only for a fixed set of queries: each is kept until Close.
+func (db *DB) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if s, ok := db.rstmts.Load(query); ok {
+		return s.(*sql.Stmt), nil
+	}
+	s, err := db.read.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	if prev, loaded := db.rstmts.LoadOrStore(query, s); loaded {
+		s.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return s, nil
+}
+
+// txStmts is a queryer that runs the statements prepared by DB.prepare as
+// statements of tx, and any other query as tx would.
+type txStmts struct {
+	db *DB
+	tx *sql.Tx
+}
+
+func (q txStmts) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s, ok := q.db.stmts.Load(query); ok {
+		return q.tx.StmtContext(ctx, s.(*sql.Stmt)).QueryContext(ctx, args...)
+	}
+	return q.tx.QueryContext(ctx, query, args...)
+}
+
+func (q txStmts) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if s, ok := q.db.stmts.Load(query); ok {
+		return q.tx.StmtContext(ctx, s.(*sql.Stmt)).QueryRowContext(ctx, args...)
+	}
+	return q.tx.QueryRowContext(ctx, query, args...)
+}
+
+func (q txStmts) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if s, ok := q.db.stmts.Load(query); ok {
+		return q.tx.StmtContext(ctx, s.(*sql.Stmt)).ExecContext(ctx, args...)
+	}
+	return q.tx.ExecContext(ctx, query, args...)
 }
 
 // now returns the current time truncated to the stored precision.

@@ -13,8 +13,28 @@ import (
 const itemColumns = `id, case_id, url, evidence, md5, sha1, sha256, pdq, quality, width, height, format, state, priority,
 	family, classification, matches, fail_reason, stored, purged_at, created_at, updated_at`
 
+// The statements that the pipeline runs for every page or item, prepared
+// once (see DB.prepare) by the methods that run them. Each of the
+// pipeline's transactions is short, and SQLite would otherwise spend about
+// as long parsing its statements as running them.
+var pipelineSQL = []string{caseStateSQL, setCaseStateSQL, hasContactSQL, auditNextSQL, auditInsertSQL, auditHeadSQL,
+	insertItemSQL, itemsOfCaseSQL}
+
+const (
+	insertItemSQL = `INSERT INTO items (case_id, url, evidence, md5, sha1, sha256, pdq, quality, width, height, format, state,
+			priority, family, classification, matches, fail_reason, stored, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19) RETURNING id`
+	itemsOfCaseSQL = `SELECT ` + itemColumns + ` FROM items WHERE case_id = $1`
+	priorSQL       = `SELECT classification FROM items WHERE sha256 = $1 AND state IN ('assessed', 'auto_classified')
+		AND classification <> '' AND classification <> 'cannot_assess' ORDER BY id LIMIT 1`
+)
+
 func queryItems(ctx context.Context, q queryer, tail string, args ...any) ([]*vigie.Item, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+itemColumns+` FROM items `+tail, args...)
+	return scanItems(rows, err)
+}
+
+func scanItems(rows *sql.Rows, err error) ([]*vigie.Item, error) {
 	if err != nil {
 		return nil, fmt.Errorf("query items: %w", err)
 	}
@@ -43,12 +63,12 @@ func (s *ReportService) CreateItem(ctx context.Context, it *vigie.Item) error {
 	if it.State == "" {
 		it.State = vigie.ItemPending
 	}
+	if err := s.db.prepare(ctx, pipelineSQL...); err != nil {
+		return err
+	}
 	return s.db.inTx(ctx, func(tx *sql.Tx) error {
 		now := s.db.now()
-		err := tx.QueryRowContext(ctx, `
-			INSERT INTO items (case_id, url, evidence, md5, sha1, sha256, pdq, quality, width, height, format, state, priority,
-				family, classification, matches, fail_reason, stored, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19) RETURNING id`,
+		err := txStmts{s.db, tx}.QueryRowContext(ctx, insertItemSQL,
 			it.CaseID, it.URL, orJSON(it.Evidence, "{}"), it.MD5, it.SHA1, it.SHA256, it.PDQ, it.Quality, it.Width, it.Height,
 			it.Format, string(it.State), it.Priority, it.Family, string(it.Classification), orJSON(it.Matches, "[]"),
 			it.FailReason, it.Stored, ms(now)).Scan(&it.ID)
@@ -101,11 +121,22 @@ func (s *ReportService) FindItems(ctx context.Context, f vigie.ItemFilter) ([]*v
 	if len(f.States) > 0 {
 		w.in("state", toAny(f.States))
 	}
-	return queryItems(ctx, s.db.read, w.clause()+" ORDER BY priority DESC, id"+w.limit(f.Limit, 100), w.args...)
+	query := `SELECT ` + itemColumns + ` FROM items ` + w.clause() + " ORDER BY priority DESC, id" + w.limit(f.Limit, 100)
+	if len(f.States) > 0 { // one query text for each number of states: not kept prepared
+		return scanItems(s.db.read.QueryContext(ctx, query, w.args...))
+	}
+	st, err := s.db.readStmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return scanItems(st.QueryContext(ctx, w.args...))
 }
 
 // UpdateItem stores what processing found and moves the item's case.
 func (s *ReportService) UpdateItem(ctx context.Context, it *vigie.Item) error {
+	if err := s.db.prepare(ctx, pipelineSQL...); err != nil {
+		return err
+	}
 	return s.db.inTx(ctx, func(tx *sql.Tx) error {
 		it.UpdatedAt = s.db.now()
 		var purged any
@@ -142,7 +173,8 @@ func auditAutoClassify(ctx context.Context, db *DB, tx *sql.Tx, it *vigie.Item) 
 // all are decided otherwise; unreachable when none could be processed. A
 // case without items keeps its state (the fetch decides it).
 func (s *ReportService) recomputeCase(ctx context.Context, tx *sql.Tx, caseID int64) error {
-	items, err := queryItems(ctx, tx, `WHERE case_id = $1`, caseID)
+	q := txStmts{s.db, tx}
+	items, err := scanItems(q.QueryContext(ctx, itemsOfCaseSQL, caseID))
 	if err != nil || len(items) == 0 {
 		return err
 	}
@@ -171,7 +203,7 @@ func (s *ReportService) recomputeCase(ctx context.Context, tx *sql.Tx, caseID in
 		state, reason = vigie.CaseUnreachable, "no item could be processed"
 	}
 	var cur vigie.CaseState
-	if err := tx.QueryRowContext(ctx, `SELECT state FROM cases WHERE id = $1`, caseID).Scan(&cur); err != nil {
+	if err := q.QueryRowContext(ctx, caseStateSQL, caseID).Scan(&cur); err != nil {
 		return err
 	}
 	if cur == vigie.CaseFetching && state == vigie.CaseAwaiting {
@@ -182,15 +214,37 @@ func (s *ReportService) recomputeCase(ctx context.Context, tx *sql.Tx, caseID in
 
 // RecomputeCase moves a case to the state its items call for.
 func (s *ReportService) RecomputeCase(ctx context.Context, caseID int64) error {
+	if err := s.db.prepare(ctx, pipelineSQL...); err != nil {
+		return err
+	}
 	return s.db.inTx(ctx, func(tx *sql.Tx) error { return s.recomputeCase(ctx, tx, caseID) })
+}
+
+// FinishFetch moves a case whose crawl is done from fetching to awaiting,
+// then to the state its items call for, in one transaction: both moves are
+// audited, as SetCaseState and RecomputeCase would, and a crash leaves the
+// case fetching (the retried job crawls again) or in its final state.
+func (s *ReportService) FinishFetch(ctx context.Context, caseID int64) error {
+	if err := s.db.prepare(ctx, pipelineSQL...); err != nil {
+		return err
+	}
+	return s.db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.setCaseState(ctx, tx, caseID, vigie.CaseAwaiting, ""); err != nil {
+			return err
+		}
+		return s.recomputeCase(ctx, tx, caseID)
+	})
 }
 
 // PriorClassification returns the final classification of content with
 // this SHA-256, if an earlier item was decided.
 func (s *ReportService) PriorClassification(ctx context.Context, sha256 string) (vigie.Classification, error) {
+	st, err := s.db.readStmt(ctx, priorSQL)
+	if err != nil {
+		return "", err
+	}
 	var c string
-	err := s.db.read.QueryRowContext(ctx, `SELECT classification FROM items WHERE sha256 = $1 AND state IN ('assessed', 'auto_classified')
-		AND classification <> '' AND classification <> 'cannot_assess' ORDER BY id LIMIT 1`, sha256).Scan(&c)
+	err = st.QueryRowContext(ctx, sha256).Scan(&c)
 	if err == sql.ErrNoRows {
 		return "", nil
 	}

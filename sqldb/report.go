@@ -324,6 +324,10 @@ const caseColumns = `id, url, reported_url, category, state, reporters, fail_rea
 
 func queryCases(ctx context.Context, q queryer, tail string, args ...any) ([]*vigie.Case, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+caseColumns+` FROM cases `+tail, args...)
+	return scanCases(rows, err)
+}
+
+func scanCases(rows *sql.Rows, err error) ([]*vigie.Case, error) {
 	if err != nil {
 		return nil, fmt.Errorf("query cases: %w", err)
 	}
@@ -341,9 +345,15 @@ func queryCases(ctx context.Context, q queryer, tail string, args ...any) ([]*vi
 	return out, rows.Err()
 }
 
+const findCaseByIDSQL = `SELECT ` + caseColumns + ` FROM cases WHERE id = $1`
+
 // FindCase returns ENOTFOUND if there is no such case.
 func (s *ReportService) FindCase(ctx context.Context, id int64) (*vigie.Case, error) {
-	cs, err := queryCases(ctx, s.db.read, `WHERE id = $1`, id)
+	st, err := s.db.readStmt(ctx, findCaseByIDSQL)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := scanCases(st.QueryContext(ctx, id))
 	if err != nil {
 		return nil, err
 	}
@@ -364,24 +374,34 @@ func (s *ReportService) FindCases(ctx context.Context, f vigie.CaseFilter) ([]*v
 
 // SetCaseState moves a case and audits the move.
 func (s *ReportService) SetCaseState(ctx context.Context, id int64, state vigie.CaseState, reason string) error {
+	if err := s.db.prepare(ctx, pipelineSQL...); err != nil {
+		return err
+	}
 	return s.db.inTx(ctx, func(tx *sql.Tx) error {
 		return s.setCaseState(ctx, tx, id, state, reason)
 	})
 }
 
+// The statements that moving a case runs.
+const (
+	caseStateSQL    = `SELECT state FROM cases WHERE id = $1`
+	setCaseStateSQL = `UPDATE cases SET state = $1, fail_reason = $2, updated_at = $3 WHERE id = $4`
+	hasContactSQL   = `SELECT count(*) FROM report_urls ru JOIN reports r ON r.id = ru.report_id
+		WHERE ru.case_id = $1 AND r.contact <> ''`
+)
+
 // setCaseState moves a case and audits the move. A case found illegal
 // starts its takedown, in the same transaction.
 func (s *ReportService) setCaseState(ctx context.Context, tx *sql.Tx, id int64, state vigie.CaseState, reason string) error {
-	db := s.db
+	db, q := s.db, txStmts{s.db, tx}
 	var old vigie.CaseState
-	if err := tx.QueryRowContext(ctx, `SELECT state FROM cases WHERE id = $1`, id).Scan(&old); err != nil {
+	if err := q.QueryRowContext(ctx, caseStateSQL, id).Scan(&old); err != nil {
 		return notFound(err, "case")
 	}
 	if old == state {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE cases SET state = $1, fail_reason = $2, updated_at = $3 WHERE id = $4`,
-		string(state), reason, ms(db.now()), id); err != nil {
+	if _, err := q.ExecContext(ctx, setCaseStateSQL, string(state), reason, ms(db.now()), id); err != nil {
 		return fmt.Errorf("update case: %w", err)
 	}
 	details := map[string]any{"from": old, "to": state}
@@ -393,7 +413,7 @@ func (s *ReportService) setCaseState(ctx context.Context, tx *sql.Tx, id int64, 
 	}
 	var jobs []vigie.Job
 	if state.Final() {
-		notify, err := hasContact(ctx, tx, id)
+		notify, err := hasContact(ctx, q, id)
 		if err != nil {
 			return err
 		}
@@ -413,10 +433,9 @@ func (s *ReportService) setCaseState(ctx context.Context, tx *sql.Tx, id int64, 
 // hasContact reports whether a reporter of case id left an e-mail for the
 // outcome. Most reporters do not: a job to tell nobody would cost a River
 // insert and a run for every closed case.
-func hasContact(ctx context.Context, tx *sql.Tx, id int64) (bool, error) {
+func hasContact(ctx context.Context, q queryer, id int64) (bool, error) {
 	var n int
-	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM report_urls ru JOIN reports r ON r.id = ru.report_id
-		WHERE ru.case_id = $1 AND r.contact <> ''`, id).Scan(&n)
+	err := q.QueryRowContext(ctx, hasContactSQL, id).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("find reporters' contacts: %w", err)
 	}
