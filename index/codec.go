@@ -121,8 +121,11 @@ func readArray[T any](d *decoder) []T {
 		}
 		return nil
 	}
-	s := make([]T, n)
+	// Large arrays get huge pages as a built index's do (hugeSlice):
+	// searches read them at random.
+	s := hugeSlice[T](n)
 	d.fill(asBytes(s))
+	settleHuge(s)
 	return s
 }
 
