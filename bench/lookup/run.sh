@@ -1,7 +1,11 @@
 #!/bin/bash
 # Benchmark partner lookups over HTTP on loopback with N PDQ hashes loaded.
 #
-#   bench/lookup/run.sh [-n 10000000] [-d 20s] [-c 8] [-t 1] [-q 10000] [-p 18080]
+#   bench/lookup/run.sh [-n 10000000] [-d 20s] [-c 8] [-t 1] [-q 10000] [-p 18080] [-D DIR]
+#
+# -D DIR reuses the data folder DIR of an earlier run with the same -n (kept,
+# not removed; an import of 10M hashes takes 20 minutes or more): generation
+# writes the same queries, import is skipped.
 #
 # Builds vigie, generates N uniform random PDQ hashes (bench/lookup/main.go,
 # deterministic), imports them into a bank of a fresh data folder (timed),
@@ -16,11 +20,11 @@
 # wrk) and curl. Everything runs under a temporary folder that is removed at
 # the end, with the server. VIGIE_BIN=path skips the build.
 set -euo pipefail
-n=10000000 dur=20s conns=8 threads=1 queries=10000 port=18080
-while getopts n:d:c:t:q:p: o; do
+n=10000000 dur=20s conns=8 threads=1 queries=10000 port=18080 reuse=
+while getopts n:d:c:t:q:p:D: o; do
 	case $o in
 	n) n=$OPTARG ;; d) dur=$OPTARG ;; c) conns=$OPTARG ;; t) threads=$OPTARG ;;
-	q) queries=$OPTARG ;; p) port=$OPTARG ;; *) exit 2 ;;
+	q) queries=$OPTARG ;; p) port=$OPTARG ;; D) reuse=$OPTARG ;; *) exit 2 ;;
 	esac
 done
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
@@ -56,17 +60,25 @@ echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f
 echo "settings: n=$n queries=$queries duration=$dur connections=$conns wrk threads=$threads"
 
 t=$(now)
-"$work/gen" -n "$n" -queries "$queries" -hashes "$work/hashes.te" -queries-out "$work/queries.txt"
-echo "generate: $(since "$t") s"
-
-export VIGIE_DATA=$work/data
-"$bin" bank create bench >/dev/null
-t=$(now)
-"$bin" bank import bench "$work/hashes.te" >"$work/import.log" 2>&1
-echo "import: $(since "$t") s ($(tail -1 "$work/import.log"))"
-rm "$work/hashes.te"
-echo "database: $(du -sm "$work/data" | cut -f1) MiB"
-"$bin" user add partner --role partner >/dev/null
+if [ -n "$reuse" ]; then
+	"$work/gen" -n "$n" -queries "$queries" -hashes /dev/null -queries-out "$work/queries.txt"
+	echo "generate (queries only, reusing $reuse): $(since "$t") s"
+	export VIGIE_DATA=$reuse
+	rm -f "$reuse/index.snapshot" # the first start reads the database, as after an import
+	echo "database: $(du -sm "$reuse" | cut -f1) MiB"
+	"$bin" user add partner --role partner >/dev/null 2>&1 || true
+else
+	"$work/gen" -n "$n" -queries "$queries" -hashes "$work/hashes.te" -queries-out "$work/queries.txt"
+	echo "generate: $(since "$t") s"
+	export VIGIE_DATA=$work/data
+	"$bin" bank create bench >/dev/null
+	t=$(now)
+	"$bin" bank import bench "$work/hashes.te" >"$work/import.log" 2>&1
+	echo "import: $(since "$t") s ($(tail -1 "$work/import.log"))"
+	rm "$work/hashes.te"
+	echo "database: $(du -sm "$work/data" | cut -f1) MiB"
+	"$bin" user add partner --role partner >/dev/null
+fi
 key=$("$bin" apikey add partner --name bench | grep -o 'vigie_[A-Za-z0-9_-]*' | head -1)
 
 base=http://127.0.0.1:$port
@@ -85,7 +97,7 @@ grep -o 'hash index loaded.*\|hash banks loaded.*' "$work/serve.log" | sed 's/^/
 # graceful stop writes one only if the index changed), start again.
 for _ in $(seq 1200); do grep -q 'index snapshot written' "$work/serve.log" && break; sleep 0.1; done
 grep -o 'index snapshot written.*' "$work/serve.log" | tail -1 | sed 's/^/snapshot: /'
-echo "snapshot file: $(du -m "$work/data/index.snapshot" | cut -f1) MiB"
+echo "snapshot file: $(du -m "$VIGIE_DATA/index.snapshot" | cut -f1) MiB"
 t=$(now)
 kill -TERM "$server"
 wait "$server" || true

@@ -207,6 +207,7 @@ func (m *Main) startMatcher(banks *sqldb.BankService) (*index.Matcher, error) {
 		return nil, fmt.Errorf("load hash banks: %w", err)
 	}
 	m.Logger.Info("hash banks loaded", "entries", mt.Len(), "duration", time.Since(start).Round(time.Millisecond))
+	boundGarbage(m.Logger)
 	ctx, cancel := context.WithCancel(context.WithoutCancel(m.ctx))
 	done := make(chan struct{})
 	go func() { mt.Run(ctx); close(done) }()
