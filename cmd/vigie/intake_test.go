@@ -214,4 +214,11 @@ func TestIntakeToBank(t *testing.T) {
 		r := apiReport(t, base, site.URL+"/nothing-here")
 		eventually(t, "the 404 to close the case", func() bool { return reportState(t, base, r) == "unreachable" })
 	})
+	t.Run("AuditVerifies", func(t *testing.T) {
+		// Fetches, assessments and the bank wrote entries through prepared
+		// and unprepared statements in turn: the chain must hold.
+		if code, out, errs := run(t, "", "--data", data, "audit", "verify"); code != 0 {
+			t.Fatalf("audit verify: exit %d\n%s%s", code, out, errs)
+		}
+	})
 }
