@@ -109,12 +109,7 @@ func (m *Matcher) Load(ctx context.Context) error {
 		return err
 	}
 	var bulk []Entry
-	var seq int64
-	for {
-		page, err := m.Banks.FindEntries(ctx, vigie.EntryFilter{AfterSeq: seq, Limit: syncPage, NoMetadata: true})
-		if err != nil {
-			return err
-		}
+	seq, err := m.eachPage(ctx, vigie.EntryFilter{}, func(page []*vigie.BankEntry) (err error) {
 		if err := m.knowBanks(ctx, page); err != nil {
 			return err
 		}
@@ -122,11 +117,11 @@ func (m *Matcher) Load(ctx context.Context) error {
 			if bulk, err = m.collect(bulk, e); err != nil {
 				return err
 			}
-			seq = e.Seq
 		}
-		if len(page) < syncPage {
-			break
-		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	bulk, family := m.splitFamily(bulk)
 	if err := m.family.Load(family); err != nil {
@@ -156,24 +151,42 @@ func (m *Matcher) Sync(ctx context.Context) (int, error) {
 	seq := m.seq
 	m.mu.RUnlock()
 	n := 0
-	for {
-		page, err := m.Banks.FindEntries(ctx, vigie.EntryFilter{AfterSeq: seq, IncludeInactive: true, Limit: syncPage, NoMetadata: true})
-		if err != nil {
-			return n, err
-		}
+	_, err := m.eachPage(ctx, vigie.EntryFilter{AfterSeq: seq, IncludeInactive: true}, func(page []*vigie.BankEntry) error {
 		if err := m.knowBanks(ctx, page); err != nil {
-			return n, err
+			return err
 		}
 		for _, e := range page {
 			m.apply(e)
-			seq = e.Seq
 		}
 		n += len(page)
-		m.mu.Lock()
-		m.seq = seq
-		m.mu.Unlock()
+		if len(page) > 0 {
+			m.mu.Lock()
+			m.seq = page[len(page)-1].Seq
+			m.mu.Unlock()
+		}
+		return nil
+	})
+	return n, err
+}
+
+// eachPage reads the entries f selects in sequence order after f.AfterSeq,
+// syncPage at a time, without metadata, and calls fn with each page. It
+// returns the sequence number of the last entry read (f.AfterSeq if none).
+func (m *Matcher) eachPage(ctx context.Context, f vigie.EntryFilter, fn func([]*vigie.BankEntry) error) (int64, error) {
+	f.Limit, f.NoMetadata = syncPage, true
+	for {
+		page, err := m.Banks.FindEntries(ctx, f)
+		if err != nil {
+			return f.AfterSeq, err
+		}
+		if err := fn(page); err != nil {
+			return f.AfterSeq, err
+		}
+		if len(page) > 0 {
+			f.AfterSeq = page[len(page)-1].Seq
+		}
 		if len(page) < syncPage {
-			return n, nil
+			return f.AfterSeq, nil
 		}
 	}
 }
@@ -259,7 +272,13 @@ func (m *Matcher) knowBanks(ctx context.Context, entries []*vigie.BankEntry) err
 func (m *Matcher) isFamily(bank int64) bool {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	b, ok := m.banks[bank]
+	return familyBank(m.banks, bank)
+}
+
+// familyBank reports whether bank is a family bank in banks, or missing
+// from it (see isFamily).
+func familyBank(banks map[int64]*vigie.Bank, bank int64) bool {
+	b, ok := banks[bank]
 	return !ok || b.Kind == vigie.BankFamily
 }
 
@@ -296,7 +315,7 @@ func (m *Matcher) splitFamily(bulk []Entry) (others, family []Entry) {
 	m.mu.RUnlock()
 	others = bulk[:0]
 	for _, e := range bulk {
-		if b, ok := banks[e.Bank]; !ok || b.Kind == vigie.BankFamily {
+		if familyBank(banks, e.Bank) {
 			family = append(family, e)
 		} else {
 			others = append(others, e)

@@ -298,21 +298,16 @@ func (m *Matcher) loadFamily(ctx context.Context) error {
 	m.mu.RUnlock()
 	var bulk []Entry
 	for bank := range family {
-		var seq int64
-		for {
-			page, err := m.Banks.FindEntries(ctx, vigie.EntryFilter{BankID: bank, AfterSeq: seq, Limit: syncPage, NoMetadata: true})
-			if err != nil {
-				return err
-			}
+		_, err := m.eachPage(ctx, vigie.EntryFilter{BankID: bank}, func(page []*vigie.BankEntry) (err error) {
 			for _, e := range page {
 				if bulk, err = m.collect(bulk, e); err != nil {
 					return err
 				}
-				seq = e.Seq
 			}
-			if len(page) < syncPage {
-				break
-			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 	}
 	return m.family.Load(bulk)

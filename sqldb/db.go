@@ -220,19 +220,6 @@ func (db *DB) prepare(ctx context.Context, queries ...string) error {
 	return nil
 }
 
-// stmt returns query, prepared by prepare, as a statement of tx; a query
-// that was not prepared is prepared for tx alone.
-func (db *DB) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
-	if s, ok := db.stmts.Load(query); ok {
-		return tx.StmtContext(ctx, s.(*sql.Stmt)), nil
-	}
-	s, err := tx.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, fmt.Errorf("prepare: %w", err)
-	}
-	return s, nil
-}
-
 // readStmt returns query prepared on the read pool, preparing it the first
 // time. database/sql prepares it again on each connection of the pool that
 // runs it, once. Only for a fixed set of queries: each is kept until Close.

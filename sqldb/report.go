@@ -83,11 +83,7 @@ var intakeSQL = []string{insertReportSQL, insertCaseSQL, findCaseSQL, linkReport
 // the cases it created.
 func (s *ReportService) insertReport(ctx context.Context, tx *sql.Tx, r *vigie.Report) ([]vigie.Job, error) {
 	r.CreatedAt = s.db.now()
-	st, err := s.db.stmt(ctx, tx, insertReportSQL)
-	if err != nil {
-		return nil, err
-	}
-	err = st.QueryRowContext(ctx, r.Code, r.PINHash, r.Category, r.SeenWhere, r.Description, r.Contact, r.ContactConsent,
+	err := txStmts{s.db, tx}.QueryRowContext(ctx, insertReportSQL, r.Code, r.PINHash, r.Category, r.SeenWhere, r.Description, r.Contact, r.ContactConsent,
 		r.Lang, r.Source, ms(r.CreatedAt)).Scan(&r.ID)
 	if isUniqueViolation(err) {
 		return nil, vigie.Errorf(vigie.ECONFLICT, "tracking code already used")
@@ -123,37 +119,26 @@ func (s *ReportService) commitReports(ctx context.Context, batch []*vigie.Report
 	errs = make([]error, len(batch))
 	err = s.db.inTx(ctx, func(tx *sql.Tx) error {
 		var jobs []vigie.Job
+		q := txStmts{s.db, tx}
 		for i, r := range batch {
-			if err := s.exec(ctx, tx, savepointSQL); err != nil {
-				return err
+			if _, err := q.ExecContext(ctx, savepointSQL); err != nil {
+				return fmt.Errorf("savepoint: %w", err)
 			}
 			js, err := s.insertReport(ctx, tx, r)
 			if err != nil {
 				errs[i] = err
-				if err := s.exec(ctx, tx, rollbackToSQL); err != nil {
-					return err
+				if _, err := q.ExecContext(ctx, rollbackToSQL); err != nil {
+					return fmt.Errorf("rollback to savepoint: %w", err)
 				}
 			}
-			if err := s.exec(ctx, tx, releaseSQL); err != nil {
-				return err
+			if _, err := q.ExecContext(ctx, releaseSQL); err != nil {
+				return fmt.Errorf("release savepoint: %w", err)
 			}
 			jobs = append(jobs, js...)
 		}
 		return s.enqueue(ctx, tx, jobs)
 	})
 	return errs, err
-}
-
-// exec runs one of the prepared intake statements that take no arguments.
-func (s *ReportService) exec(ctx context.Context, tx *sql.Tx, query string) error {
-	st, err := s.db.stmt(ctx, tx, query)
-	if err != nil {
-		return err
-	}
-	if _, err := st.ExecContext(ctx); err != nil {
-		return fmt.Errorf("%s: %w", query, err)
-	}
-	return nil
 }
 
 // groupCommit gathers the reports that arrive while a transaction is being
@@ -263,31 +248,25 @@ func (g *groupCommit) write(batch []*pendingReport, commit commitFunc) {
 // creating the case if it is new (with this report as its one reporter). A
 // URL named twice in one report counts once.
 func (s *ReportService) attachURL(ctx context.Context, tx *sql.Tx, r *vigie.Report, u *vigie.ReportURL) (created bool, err error) {
-	var st [4]*sql.Stmt
-	for i, q := range []string{insertCaseSQL, findCaseSQL, linkReportSQL, countReporterSQL} {
-		if st[i], err = s.db.stmt(ctx, tx, q); err != nil {
-			return false, err
-		}
-	}
-	insertCase, findCase, link, count := st[0], st[1], st[2], st[3]
+	q := txStmts{s.db, tx}
 	now := ms(r.CreatedAt)
-	err = insertCase.QueryRowContext(ctx, u.Normalized, u.Raw, r.Category, now).Scan(&u.CaseID)
+	err = q.QueryRowContext(ctx, insertCaseSQL, u.Normalized, u.Raw, r.Category, now).Scan(&u.CaseID)
 	switch {
 	case err == nil:
 		created = true
 	case errors.Is(err, sql.ErrNoRows):
-		if err := findCase.QueryRowContext(ctx, u.Normalized).Scan(&u.CaseID); err != nil {
+		if err := q.QueryRowContext(ctx, findCaseSQL, u.Normalized).Scan(&u.CaseID); err != nil {
 			return false, fmt.Errorf("find case: %w", err)
 		}
 	default:
 		return false, fmt.Errorf("insert case: %w", err)
 	}
-	res, err := link.ExecContext(ctx, r.ID, u.CaseID, u.Raw)
+	res, err := q.ExecContext(ctx, linkReportSQL, r.ID, u.CaseID, u.Raw)
 	if err != nil {
 		return false, fmt.Errorf("link report to case: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n > 0 && !created {
-		_, err = count.ExecContext(ctx, now, u.CaseID)
+		_, err = q.ExecContext(ctx, countReporterSQL, now, u.CaseID)
 	}
 	return created, err
 }

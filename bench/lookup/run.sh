@@ -82,16 +82,21 @@ fi
 key=$("$bin" apikey add partner --name bench | grep -o 'vigie_[A-Za-z0-9_-]*' | head -1)
 
 base=http://127.0.0.1:$port
-t=$(now)
-"$bin" serve --addr "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
-server=$!
-until curl -fs "$base/healthz" >/dev/null; do
-	kill -0 "$server" 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
-	sleep 0.05
-done
-echo "start-up until /healthz answers: $(since "$t") s; RSS $(rss_mib "$server") MiB (peak $(hwm_mib "$server") MiB); load $(cut -d' ' -f1 /proc/loadavg)"
-
-grep -o 'hash index loaded.*\|hash banks loaded.*' "$work/serve.log" | sed 's/^/  /'
+# start LABEL starts vigie serve, waits until /healthz answers and prints
+# the time that took, RSS and the index's load log lines.
+start() {
+	local t
+	t=$(now)
+	"$bin" serve --addr "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
+	server=$!
+	until curl -fs "$base/healthz" >/dev/null; do
+		kill -0 "$server" 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
+		sleep 0.05
+	done
+	echo "$1 until /healthz answers: $(since "$t") s; RSS $(rss_mib "$server") MiB (peak $(hwm_mib "$server") MiB); load $(cut -d' ' -f1 /proc/loadavg)"
+	grep -o 'hash index loaded.*\|hash banks loaded.*' "$work/serve.log" | sed 's/^/  /'
+}
+start start-up
 
 # Restart: wait for the snapshot written after the first load, stop (a
 # graceful stop writes one only if the index changed), start again.
@@ -102,15 +107,7 @@ t=$(now)
 kill -TERM "$server"
 wait "$server" || true
 echo "graceful stop: $(since "$t") s"
-t=$(now)
-"$bin" serve --addr "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
-server=$!
-until curl -fs "$base/healthz" >/dev/null; do
-	kill -0 "$server" 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
-	sleep 0.05
-done
-echo "restart until /healthz answers (from the snapshot): $(since "$t") s; RSS $(rss_mib "$server") MiB (peak $(hwm_mib "$server") MiB); load $(cut -d' ' -f1 /proc/loadavg)"
-grep -o 'hash index loaded.*\|hash banks loaded.*' "$work/serve.log" | sed 's/^/  /'
+start "restart (from the snapshot)"
 
 # One near query must match and one random query must not, on both routes.
 auth="Authorization: Bearer $key"
