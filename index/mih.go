@@ -52,15 +52,16 @@ func (s *segment) probe(i int, q *code, sr int, sc *scratch) {
 	n := len(sc.lo)
 	need := n + len(sc.keys)
 	sc.lo, sc.hi = grow(sc.lo, need)[:need], grow(sc.hi, need)[:need]
-	prefetchWords(t.dir, sc.keys[:min(prefetchAhead, len(sc.keys))])
+	d := &t.dir
+	d.prefetch(sc.keys[:min(prefetchAhead, len(sc.keys))])
 	for j, k := range sc.keys {
 		if j%prefetchChunk == 0 {
-			prefetchWords(t.dir, window(sc.keys, j+prefetchAhead))
+			d.prefetch(window(sc.keys, j+prefetchAhead))
 		}
 		// The slot is written for every key and kept only if the bucket
 		// is non-empty: a branch on the loaded offsets would mispredict
 		// about half the time.
-		l, h := t.dir[k], t.dir[k+1]
+		l, h := d.bucket(k)
 		sc.lo[n], sc.hi[n] = l, h
 		if l < h {
 			n++
@@ -130,7 +131,11 @@ func (s *segment) gatherPos(pos, lo, hi []uint32, sc *scratch) {
 		if b%prefetchChunk == 0 {
 			prefetchWords(pos, window(lo, b+prefetchAhead))
 		}
-		sc.cand = append(sc.cand, pos[lo[b]:hi[b]]...)
+		// Buckets hold one to five codes at most sizes: a loop is cheaper
+		// than append's call to memmove.
+		for u := lo[b]; u < hi[b]; u++ {
+			sc.cand = append(sc.cand, pos[u])
+		}
 	}
 }
 

@@ -8,7 +8,8 @@ import "math"
 // Only their ratios matter: they pick the number of substrings and decide
 // when a scan beats the tables.
 const (
-	costProbe     = 17e-9   // one bucket lookup (a prefetched directory read)
+	costLine      = 17e-9   // one directory cache line (a prefetched read, most often a miss)
+	costKey       = 2e-9    // one probed key's bucket found in a line already read
 	costCand      = 11e-9   // one candidate: its position, then its code, both random reads
 	costPairMem   = 3.0e-9  // one code in a single-query scan of codes out of cache (memory-bound)
 	costPairCache = 1.3e-9  // one code in a single-query scan of codes in cache (popcount-bound)
@@ -85,9 +86,19 @@ func mihCost(l layout, n, r int) float64 {
 			continue
 		}
 		probes := ball(b, s)
-		t += probes*costProbe + probes*float64(n)/math.Exp2(float64(b))*costCand
+		t += dirLines(b, s)*costLine + probes*costKey + probes*float64(n)/math.Exp2(float64(b))*costCand
 	}
 	return t
+}
+
+// dirLines returns the number of directory cache lines a probe of the
+// b-bit keys within distance s of a key reads: the keys of one line differ
+// only in their low six bits.
+func dirLines(b, s int) float64 {
+	if b <= 6 {
+		return 1
+	}
+	return ball(b-6, s)
 }
 
 // scanCost estimates the seconds a single-query scan over n codes takes.
@@ -108,20 +119,23 @@ const fixedBytes = 56
 func layoutBytes(l layout, n int) float64 {
 	dirs := 0.0
 	for _, b := range l.bits {
-		dirs += 4 * math.Exp2(float64(b))
+		dirs += compactBytesPerKey * math.Exp2(float64(b))
 	}
 	return fixedBytes + 4*float64(len(l.bits)-1) + dirs/float64(n)
 }
 
 // choose returns the number of substrings that minimises the estimated
 // query time at radius r for n codes, or 0 if a scan is estimated to be as
-// fast. Layouts must fit in budget bytes per entry, plus dirSlack bytes
-// that let small segments have tables too.
+// fast. Layouts must fit in budget bytes per entry, or in smallBytes per
+// entry up to smallSlack in all, whichever is more: a small segment's
+// directories, which do not shrink with it, would otherwise rule out
+// tables below a few hundred thousand codes.
 func choose(n, r int, budget float64) int {
+	allowed := max(budget*float64(n), min(smallSlack, smallBytes*float64(n)))
 	best, bestCost := 0, scanCost(n)
 	for m := minM; m <= maxM; m++ {
 		l := newLayout(m)
-		if l.bits[0] > maxBits || layoutBytes(l, n)*float64(n) > budget*float64(n)+dirSlack {
+		if l.bits[0] > maxBits || layoutBytes(l, n)*float64(n) > allowed {
 			continue
 		}
 		if c := mihCost(l, n, r); c < bestCost {
@@ -131,6 +145,8 @@ func choose(n, r int, budget float64) int {
 	return best
 }
 
-// dirSlack is the memory any segment may spend on directories beyond the
-// per-entry budget.
-const dirSlack = 8 << 20
+// The memory a small segment may use, whatever the budget.
+const (
+	smallSlack = 8 << 20
+	smallBytes = 384
+)

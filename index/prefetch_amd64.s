@@ -34,3 +34,22 @@ loop:
 	JNE loop
 done:
 	RET
+
+// func prefetchDir(sizes []uint8, base []uint32, idx []uint32)
+TEXT ·prefetchDir(SB), NOSPLIT, $0-72
+	MOVQ sizes_base+0(FP), AX
+	MOVQ base_base+24(FP), SI
+	MOVQ idx_base+48(FP), BX
+	MOVQ idx_len+56(FP), CX
+	TESTQ CX, CX
+	JEQ done
+loop:
+	MOVL (BX), DX
+	PREFETCHT0 (AX)(DX*1)
+	SHRL $6, DX
+	PREFETCHT0 (SI)(DX*4)
+	ADDQ $4, BX
+	DECQ CX
+	JNE loop
+done:
+	RET

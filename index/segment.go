@@ -21,14 +21,15 @@ func distance(a, b *code) int {
 
 // table is one multi-index hash table over the segment's unique codes,
 // keyed by one substring. Buckets are ranges of pos, found through dir: the
-// codes whose key is k are pos[dir[k]:dir[k+1]]. Sorted arrays instead of
-// maps keep it at four bytes per code and make a probe two reads.
+// codes whose key is k are pos[lo:hi] for lo, hi = dir.bucket(k). Sorted
+// arrays instead of maps keep it near five bytes per code and make a probe
+// two reads.
 type table struct {
 	word  int  // first word holding the substring
 	shift uint // bit offset of the substring in that word
 	bits  uint // substring width
 	mask  code // the substring's bits, to recompute its distance
-	dir   []uint32
+	dir   directory
 	pos   []uint32 // nil for the first table: codes are stored in its order
 }
 
@@ -126,7 +127,7 @@ func (s *segment) group(es []Entry) []uint32 {
 	}
 	s.dedupe(cs, dir)
 	if len(s.tabs) > 0 {
-		s.tabs[0].dir = dir
+		s.tabs[0].dir = compact(dir)
 	}
 	return slot
 }
@@ -264,7 +265,7 @@ func (s *segment) fillAll() {
 func (s *segment) settle() {
 	settleHuge(s.codes)
 	for i := range s.tabs {
-		settleHuge(s.tabs[i].dir)
+		s.tabs[i].dir.settle()
 		settleHuge(s.tabs[i].pos)
 	}
 }
@@ -284,7 +285,7 @@ func (f *filler) fill(s *segment, t *table) {
 		f.keys[u], t.pos[u] = uint32(t.key(&s.codes[u])), uint32(u)
 	}
 	sortPairs(f.keys, t.pos, f.tk, f.tv, int(t.bits))
-	t.dir = dirOf(f.keys, t.bits)
+	t.dir = newDirectory(f.keys, t.bits)
 }
 
 // slotOf returns the slot of the entry with id, or -1.
@@ -332,7 +333,7 @@ func (s *segment) bytes() int {
 	n := 32*len(s.codes) + 4*len(s.first) + 8*len(s.ids) + 8*len(s.banks) +
 		4*len(s.byID) + 8*len(s.dead)
 	for i := range s.tabs {
-		n += 4*len(s.tabs[i].dir) + 4*len(s.tabs[i].pos)
+		n += s.tabs[i].dir.bytes() + 4*len(s.tabs[i].pos)
 	}
 	return n
 }

@@ -89,7 +89,9 @@ func writeSegment(e *encoder, si segImage) {
 	writeArray(e, s.byID)
 	writeArray(e, si.dead)
 	for _, t := range s.tabs {
-		writeArray(e, t.dir)
+		writeArray(e, t.dir.offs)
+		writeArray(e, t.dir.sizes)
+		writeArray(e, t.dir.base)
 		writeArray(e, t.pos)
 	}
 }
@@ -157,7 +159,12 @@ func readSegment(d *decoder) (segImage, error) {
 	s.ids, s.banks, s.byID = readArray[int64](d), readArray[int64](d), readArray[uint32](d)
 	s.dead, s.ndead = readArray[uint64](d), ndead
 	for i := range s.tabs {
-		s.tabs[i].dir, s.tabs[i].pos = readArray[uint32](d), readArray[uint32](d)
+		t := &s.tabs[i]
+		t.dir.offs, t.dir.sizes, t.dir.base = readArray[uint32](d), readArray[uint8](d), readArray[uint32](d)
+		t.pos = readArray[uint32](d)
+		if len(t.dir.sizes) == 0 {
+			t.dir.sizes, t.dir.base = nil, nil
+		}
 	}
 	if d.err != nil {
 		return segImage{}, d.err
@@ -177,7 +184,7 @@ func (s *segment) consistent(n, u int) bool {
 		return false
 	}
 	for i, t := range s.tabs {
-		if len(t.dir) != 1<<t.bits+1 || t.dir[1<<t.bits] != uint32(u) || (i > 0) != (len(t.pos) == u) {
+		if t.bits > maxBits || !t.dir.valid(t.bits, uint32(u)) || (i > 0) != (len(t.pos) == u) {
 			return false
 		}
 	}

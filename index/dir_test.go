@@ -1,0 +1,156 @@
+package index
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// sortedKeys returns n random keys below 1<<bits, sorted, plus big copies
+// of one key: a bucket of that many codes.
+func sortedKeys(rng *rand.Rand, n, bits, big int) []uint32 {
+	keys := make([]uint32, 0, n+big)
+	for range n {
+		keys = append(keys, rng.Uint32N(1<<bits))
+	}
+	k := rng.Uint32N(1 << bits)
+	for range big {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func TestDirectoryFindsEveryBucket(t *testing.T) {
+	rng := rand.New(rand.NewPCG(41, 42))
+	tests := []struct {
+		bits, n, big int
+		compact      bool
+	}{
+		{4, 100, 0, false}, // fewer keys than a block: plain
+		{6, 300, 0, true},
+		{12, 5000, 0, true},
+		{12, 5000, 250, true},
+		{12, 5000, 400, false}, // a bucket over 255 codes: plain
+		{16, 200_000, 0, true}, // about three codes a key
+	}
+	for _, tt := range tests {
+		keys := sortedKeys(rng, tt.n, tt.bits, tt.big)
+		d := newDirectory(keys, uint(tt.bits))
+		if got := d.sizes != nil; got != tt.compact {
+			t.Fatalf("bits=%d big=%d: compact = %v, want %v", tt.bits, tt.big, got, tt.compact)
+		}
+		if d.keys() != 1<<tt.bits || d.total() != uint32(len(keys)) || !d.valid(uint(tt.bits), uint32(len(keys))) {
+			t.Fatalf("bits=%d: %d keys, %d codes, valid %v", tt.bits, d.keys(), d.total(), d.valid(uint(tt.bits), uint32(len(keys))))
+		}
+		next := uint32(0)
+		for k := range uint32(1) << tt.bits {
+			lo, hi := d.bucket(k)
+			if lo != next {
+				t.Fatalf("bits=%d: bucket %d starts at %d, want %d", tt.bits, k, lo, next)
+			}
+			for _, key := range keys[lo:hi] {
+				if key != k {
+					t.Fatalf("bits=%d: key %d in bucket %d", tt.bits, key, k)
+				}
+			}
+			next = hi
+		}
+		if next != uint32(len(keys)) {
+			t.Fatalf("bits=%d: buckets end at %d, want %d", tt.bits, next, len(keys))
+		}
+	}
+}
+
+func TestSumBytes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(43, 44))
+	line := make([]uint8, blockKeys)
+	for range 2000 {
+		for i := range line {
+			line[i] = uint8(rng.Uint32N(256))
+		}
+		if rng.IntN(4) == 0 {
+			for i := range line {
+				line[i] = 255 // the largest sums
+			}
+		}
+		want := uint32(0)
+		for j := range uint32(blockKeys) {
+			if got := sumBytes(line, j); got != want {
+				t.Fatalf("sumBytes(%v, %d) = %d, want %d", line, j, got, want)
+			}
+			want += uint32(line[j])
+		}
+	}
+}
+
+// TestDirectoryValidRejectsDamage checks that a directory read from a
+// damaged snapshot is refused rather than searched out of range.
+func TestDirectoryValidRejectsDamage(t *testing.T) {
+	rng := rand.New(rand.NewPCG(45, 46))
+	keys := sortedKeys(rng, 3000, 10, 0)
+	n := uint32(len(keys))
+	damage := map[string]func(d *directory){
+		"size changed":      func(d *directory) { d.sizes[77]++ },
+		"base changed":      func(d *directory) { d.base[3]-- },
+		"total changed":     func(d *directory) { d.base[len(d.base)-1]++ },
+		"sizes short":       func(d *directory) { d.sizes = d.sizes[:len(d.sizes)-1] },
+		"base short":        func(d *directory) { d.base = d.base[:len(d.base)-1] },
+		"both forms":        func(d *directory) { d.offs = []uint32{0} },
+		"plain decreasing":  func(d *directory) { *d = directory{offs: dirOf(keys, 10)}; d.offs[5] = n },
+		"plain wrong total": func(d *directory) { *d = directory{offs: dirOf(keys, 10)}; d.offs[1<<10] = n - 1 },
+	}
+	for name, f := range damage {
+		d := newDirectory(keys, 10)
+		d.sizes, d.base = slices.Clone(d.sizes), slices.Clone(d.base)
+		if !d.valid(10, n) {
+			t.Fatalf("%s: the undamaged directory is not valid", name)
+		}
+		f(&d)
+		if d.valid(10, n) {
+			t.Errorf("%s: a damaged directory is valid", name)
+		}
+	}
+}
+
+// TestSkewedBucketsKeepPlainDirectories searches a set in which a thousand
+// distinct codes share their first 128 bits, so that the tables keyed
+// there have a bucket too large for the compact form, and checks the
+// tables took the plain form and still find every match.
+func TestSkewedBucketsKeepPlainDirectories(t *testing.T) {
+	rng := rand.New(rand.NewPCG(47, 48))
+	es := uniformEntries(20_000, rng)
+	shared := randHash(rng)
+	for i := range 1000 {
+		h := randHash(rng)
+		copy(h[:16], shared[:16])
+		es = append(es, Entry{ID: int64(len(es) + 1 + i), Bank: 1, Hash: h})
+	}
+	x := New()
+	if err := x.Load(es); err != nil {
+		t.Fatal(err)
+	}
+	plain, compacted := 0, 0
+	for _, s := range x.segs {
+		for i := range s.tabs {
+			if s.tabs[i].dir.sizes == nil {
+				plain++
+			} else {
+				compacted++
+			}
+		}
+	}
+	if plain == 0 || compacted == 0 {
+		t.Fatalf("%d plain and %d compact directories, want some of each", plain, compacted)
+	}
+	y := New()
+	y.restore(roundTrip(t, x.image())) // both forms through a snapshot
+	qs := append(queriesFor(es[20_000:], 20, 31, rng), queriesFor(es[:20_000], 20, 31, rng)...)
+	for _, r := range []int{0, 8, 31, 40} {
+		for _, q := range qs {
+			want := bruteForce(es, []Hash{q}, r, nil)
+			checkMatches(t, "skewed", x.Search(q, r), want)
+			checkMatches(t, "skewed, restored", y.Search(q, r), want)
+		}
+	}
+}
