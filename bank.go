@@ -2,7 +2,6 @@ package vigie
 
 import (
 	"context"
-	"encoding/hex"
 	"strings"
 	"time"
 )
@@ -63,8 +62,10 @@ func NormalizeSignal(t SignalType, value string) (string, error) {
 	if len(v) != n {
 		return "", Errorf(EINVALID, "a %s value has %d hex digits, not %d", t, n, len(v))
 	}
-	if _, err := hex.DecodeString(v); err != nil {
-		return "", Errorf(EINVALID, "the %s value is not hexadecimal", t)
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return "", Errorf(EINVALID, "the %s value is not hexadecimal", t)
+		}
 	}
 	return v, nil
 }

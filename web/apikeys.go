@@ -24,6 +24,7 @@ type keyCache struct {
 type cachedKey struct {
 	key     *vigie.APIKey
 	user    *vigie.User
+	actor   string // whom the audit log names for requests with the key
 	fetched time.Time
 }
 
@@ -38,24 +39,25 @@ func newKeyCache(ttl time.Duration, now func() time.Time) *keyCache {
 
 // find returns the key with that hash, from memory when it was read less
 // than TTL ago.
-func (c *keyCache) find(ctx context.Context, svc vigie.APIKeyService, hash []byte) (*vigie.APIKey, *vigie.User, error) {
+func (c *keyCache) find(ctx context.Context, svc vigie.APIKeyService, hash []byte) (cachedKey, error) {
 	now := c.now()
 	c.mu.Lock()
 	ck, ok := c.keys[string(hash)]
 	c.mu.Unlock()
 	if ok && now.Sub(ck.fetched) < c.ttl {
-		return ck.key, ck.user, nil
+		return ck, nil
 	}
 	k, u, err := svc.FindAPIKeyByHash(ctx, hash)
 	if err != nil {
-		return nil, nil, err
+		return cachedKey{}, err
 	}
+	ck = cachedKey{key: k, user: u, actor: "apikey:" + itoa(k.ID) + " (" + u.Username + ")", fetched: now}
 	if c.ttl > 0 {
 		c.mu.Lock()
-		c.keys[string(hash)] = cachedKey{key: k, user: u, fetched: now}
+		c.keys[string(hash)] = ck
 		c.mu.Unlock()
 	}
-	return k, u, nil
+	return ck, nil
 }
 
 // used counts one request of key id.

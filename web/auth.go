@@ -227,7 +227,7 @@ func (s *Server) requireAPIKey(next http.HandlerFunc) http.Handler {
 			s.jsonError(w, r, vigie.Errorf(vigie.EUNAUTHORIZED, "send a partner API key as Authorization: Bearer vigie_…"))
 			return
 		}
-		k, u, err := s.keys.find(r.Context(), s.APIKeys, HashAPIKey(key))
+		ck, err := s.keys.find(r.Context(), s.APIKeys, HashAPIKey(key))
 		if err != nil {
 			if vigie.ErrorCode(err) == vigie.ENOTFOUND {
 				err = vigie.Errorf(vigie.EUNAUTHORIZED, "this API key is unknown or revoked")
@@ -235,13 +235,13 @@ func (s *Server) requireAPIKey(next http.HandlerFunc) http.Handler {
 			s.jsonError(w, r, err)
 			return
 		}
-		s.countKeyUse(r.Context(), k.ID)
+		s.countKeyUse(r.Context(), ck.key.ID)
 		if s.Logger.Enabled(r.Context(), slog.LevelDebug) {
-			s.Logger.Debug("api request", "route", r.Pattern, "apikey", k.ID, "partner", u.Username)
+			s.Logger.Debug("api request", "route", r.Pattern, "apikey", ck.key.ID, "partner", ck.user.Username)
 		}
-		ctx := context.WithValue(r.Context(), ctxAPIKey, k)
-		ctx = context.WithValue(ctx, ctxUser, u)
-		ctx = vigie.NewContextWithActor(ctx, "apikey:"+itoa(k.ID)+" ("+u.Username+")")
+		ctx := context.WithValue(r.Context(), ctxAPIKey, ck.key)
+		ctx = context.WithValue(ctx, ctxUser, ck.user)
+		ctx = vigie.NewContextWithActor(ctx, ck.actor)
 		next(w, r.WithContext(ctx))
 	})
 }

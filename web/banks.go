@@ -243,12 +243,20 @@ func (s *Server) handleAPILookup(w http.ResponseWriter, r *http.Request) {
 		out = append(out, apiMatch{Bank: m.Bank.Name, BankKind: string(m.Bank.Kind), Source: m.Bank.Source, EntryID: m.Entry.ID,
 			SignalType: string(m.Entry.Signal), Value: m.Entry.Value, Distance: m.Distance, Metadata: orEmpty(m.Entry.Metadata), Query: m.Query.Value})
 	}
-	resp := map[string]any{"matches": out}
+	resp := lookupResponse{Matches: out}
 	if fp != nil {
-		resp["fingerprints"] = apiFingerprints{PDQ: fp.PDQ, Quality: fp.Quality, MD5: fp.MD5, SHA1: fp.SHA1, SHA256: fp.SHA256,
+		resp.Fingerprints = &apiFingerprints{PDQ: fp.PDQ, Quality: fp.Quality, MD5: fp.MD5, SHA1: fp.SHA1, SHA256: fp.SHA256,
 			Width: fp.Width, Height: fp.Height, Format: fp.Format}
 	}
-	writeJSON(w, http.StatusOK, resp)
+	writeLookupResponse(w, resp)
+}
+
+// lookupResponse is the answer of POST /api/v1/lookup. Its fields are in
+// the order of the sorted keys of the map it replaces, so the bytes are
+// the same.
+type lookupResponse struct {
+	Fingerprints *apiFingerprints `json:"fingerprints,omitempty"`
+	Matches      []apiMatch       `json:"matches"`
 }
 
 // lookupInput reads the signals to look up from a JSON body or an image.

@@ -2,8 +2,11 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -34,6 +37,35 @@ func writeHMA(w http.ResponseWriter, status int, v any) {
 	w.Write(buf.Bytes())
 }
 
+// writeHMAMatches writes bank name → matches, the answer of every lookup,
+// byte for byte as writeHMA would, without reflection.
+func writeHMAMatches(w http.ResponseWriter, byBank map[string][]hmaMatch) {
+	b := make([]byte, 0, 16+64*len(byBank))
+	b = append(b, '{')
+	for i, name := range slices.Sorted(maps.Keys(byBank)) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, name, false)
+		b = append(b, ":["...)
+		for j, m := range byBank[name] {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"bank_content_id":`...)
+			b = strconv.AppendInt(b, m.BankContentID, 10)
+			b = append(b, `,"distance":`...)
+			b = appendJSONString(b, m.Distance, false)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	b = append(b, "}\n"...)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	w.Write(b)
+}
+
 func hmaError(w http.ResponseWriter, status int, msg string) {
 	writeHMA(w, status, map[string]string{"message": msg})
 }
@@ -41,10 +73,9 @@ func hmaError(w http.ResponseWriter, status int, msg string) {
 // hmaSignalTypes maps HMA's signal type names to Vigie's.
 var hmaSignalTypes = map[string]vigie.SignalType{"pdq": vigie.SignalPDQ, "video_md5": vigie.SignalMD5}
 
-// hmaSignal validates the signal_type and signal parameters as HMA does,
-// writing HMA's error on failure.
-func hmaSignal(w http.ResponseWriter, r *http.Request) (vigie.Signal, bool) {
-	q := r.URL.Query()
+// hmaSignal validates the signal_type and signal parameters of query q as
+// HMA does, writing HMA's error on failure.
+func hmaSignal(w http.ResponseWriter, q url.Values) (vigie.Signal, bool) {
 	name, value := q.Get("signal_type"), q.Get("signal")
 	if q.Get("url") != "" {
 		hmaError(w, http.StatusForbidden, "Hashing is disabled, missing role")
@@ -67,9 +98,10 @@ func hmaSignal(w http.ResponseWriter, r *http.Request) (vigie.Signal, bool) {
 	return vigie.Signal{Type: t, Value: v}, true
 }
 
-// hmaLookup returns bank name → matches for the signals of one content.
-func (s *Server) hmaLookup(r *http.Request, signals []vigie.Signal) (map[string][]hmaMatch, error) {
-	matches, err := s.Matcher.Match(r.Context(), signals, vigie.MatchOptions{ShareableOnly: true, Banks: splitList(r.URL.Query().Get("banks"))})
+// hmaLookup returns bank name → matches for the signals of one content,
+// in the banks named by the banks parameter of query q (all if none).
+func (s *Server) hmaLookup(ctx context.Context, q url.Values, signals []vigie.Signal) (map[string][]hmaMatch, error) {
+	matches, err := s.Matcher.Match(ctx, signals, vigie.MatchOptions{ShareableOnly: true, Banks: splitList(q.Get("banks"))})
 	if err != nil {
 		return nil, err
 	}
@@ -86,16 +118,17 @@ func (s *Server) hmaLookup(r *http.Request, signals []vigie.Signal) (map[string]
 // handleHMALookup is HMA's GET /m/lookup with signal_type and signal: the
 // matches by bank, for enabled banks and entries.
 func (s *Server) handleHMALookup(w http.ResponseWriter, r *http.Request) {
-	sig, ok := hmaSignal(w, r)
+	q := r.URL.Query()
+	sig, ok := hmaSignal(w, q)
 	if !ok {
 		return
 	}
-	out, err := s.hmaLookup(r, []vigie.Signal{sig})
+	out, err := s.hmaLookup(r.Context(), q, []vigie.Signal{sig})
 	if err != nil {
 		s.hmaInternal(w, r, err)
 		return
 	}
-	writeHMA(w, http.StatusOK, out)
+	writeHMAMatches(w, out)
 }
 
 // handleHMALookupPost is HMA's POST /m/lookup: one image in a multipart
@@ -108,7 +141,7 @@ func (s *Server) handleHMALookupPost(w http.ResponseWriter, r *http.Request) {
 	}
 	out := map[string]map[string][]hmaMatch{}
 	if fp.PDQ != "" {
-		if out["pdq"], err = s.hmaLookup(r, []vigie.Signal{{Type: vigie.SignalPDQ, Value: fp.PDQ}}); err != nil {
+		if out["pdq"], err = s.hmaLookup(r.Context(), r.URL.Query(), []vigie.Signal{{Type: vigie.SignalPDQ, Value: fp.PDQ}}); err != nil {
 			s.hmaInternal(w, r, err)
 			return
 		}
@@ -119,11 +152,12 @@ func (s *Server) handleHMALookupPost(w http.ResponseWriter, r *http.Request) {
 // handleHMARawLookup is HMA's GET /m/raw_lookup: a flat list of matching
 // content ids, or of {bank_content_id, distance} with include_distance.
 func (s *Server) handleHMARawLookup(w http.ResponseWriter, r *http.Request) {
-	sig, ok := hmaSignal(w, r)
+	q := r.URL.Query()
+	sig, ok := hmaSignal(w, q)
 	if !ok {
 		return
 	}
-	byBank, err := s.hmaLookup(r, []vigie.Signal{sig})
+	byBank, err := s.hmaLookup(r.Context(), q, []vigie.Signal{sig})
 	if err != nil {
 		s.hmaInternal(w, r, err)
 		return
@@ -133,7 +167,7 @@ func (s *Server) handleHMARawLookup(w http.ResponseWriter, r *http.Request) {
 		all = append(all, ms...)
 	}
 	slices.SortFunc(all, func(a, b hmaMatch) int { return int(a.BankContentID - b.BankContentID) })
-	if strings.EqualFold(r.URL.Query().Get("include_distance"), "true") {
+	if strings.EqualFold(q.Get("include_distance"), "true") {
 		writeHMA(w, http.StatusOK, map[string]any{"matches": append([]hmaMatch{}, all...)})
 		return
 	}

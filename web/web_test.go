@@ -33,7 +33,7 @@ type testServer struct {
 	HTTP *httptest.Server
 }
 
-func mustServer(t *testing.T, configure ...func(*web.Server)) *testServer {
+func mustServer(t testing.TB, configure ...func(*web.Server)) *testServer {
 	t.Helper()
 	db := dbtest.MustOpenDB(t, dbtest.SQLiteDSN(t))
 	s := web.NewServer()
@@ -77,7 +77,7 @@ func (m syncingMatcher) Match(ctx context.Context, signals []vigie.Signal, opts 
 }
 
 // mustUser creates an account with the given password.
-func (ts *testServer) mustUser(t *testing.T, name string, role vigie.Role, password string) *vigie.User {
+func (ts *testServer) mustUser(t testing.TB, name string, role vigie.Role, password string) *vigie.User {
 	t.Helper()
 	hash, err := web.HashPassword(password)
 	if err != nil {

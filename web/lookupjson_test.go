@@ -1,0 +1,88 @@
+package web
+
+import (
+	"net/http/httptest"
+	"reflect"
+	"testing"
+)
+
+// TestWriteHMAMatches checks that the hand-written lookup answer is the
+// encoder's, byte for byte and header for header.
+func TestWriteHMAMatches(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		byBank map[string][]hmaMatch
+	}{
+		{"Empty", map[string][]hmaMatch{}},
+		{"OneMatch", map[string][]hmaMatch{"ncmec": {{BankContentID: 42, Distance: "8"}}}},
+		{"SortedBanks", map[string][]hmaMatch{
+			"zeta":  {{BankContentID: 3, Distance: "0"}, {BankContentID: 9, Distance: "31"}},
+			"Alpha": {{BankContentID: 1, Distance: "12"}},
+			"alpha": {{BankContentID: 2, Distance: "128"}},
+			"a.b-c": {},
+		}},
+		{"EscapedNames", map[string][]hmaMatch{
+			`quote"back\slash`: {{BankContentID: 1, Distance: "1"}},
+			"<html>&amp;":      {{BankContentID: 2, Distance: "2"}},
+			"tab\tnl\nnul\x00": {{BankContentID: 3, Distance: "3"}},
+			"été\u2028\u2029":  {{BankContentID: 4, Distance: "4"}},
+			"bad\xffutf8\x7f":  {{BankContentID: 5, Distance: "5"}},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, want := httptest.NewRecorder(), httptest.NewRecorder()
+			writeHMAMatches(got, tc.byBank)
+			writeHMA(want, 200, tc.byBank)
+			if got.Body.String() != want.Body.String() {
+				t.Fatalf("body=%q, want %q", got.Body, want.Body)
+			}
+			if !reflect.DeepEqual(got.Header(), want.Header()) || got.Code != want.Code {
+				t.Fatalf("status=%d header=%v, want %d %v", got.Code, got.Header(), want.Code, want.Header())
+			}
+		})
+	}
+}
+
+// TestWriteLookupResponse checks that the hand-written answer of POST
+// /api/v1/lookup is writeJSON's, byte for byte and header for header.
+func TestWriteLookupResponse(t *testing.T) {
+	match := apiMatch{Bank: "ncmec", BankKind: "known", Source: "NCMEC", EntryID: 7, SignalType: "pdq",
+		Value: "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22", Distance: 8,
+		Metadata: map[string]any{}, Query: "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b23"}
+	with := func(f func(m *apiMatch)) apiMatch {
+		m := match
+		f(&m)
+		return m
+	}
+	for _, tc := range []struct {
+		name string
+		resp lookupResponse
+	}{
+		{"NilMatches", lookupResponse{}},
+		{"NoMatch", lookupResponse{Matches: []apiMatch{}}},
+		{"OneMatch", lookupResponse{Matches: []apiMatch{match}}},
+		{"TwoMatches", lookupResponse{Matches: []apiMatch{match, with(func(m *apiMatch) { m.EntryID, m.Distance = 1<<40, 0 })}}},
+		{"Metadata", lookupResponse{Matches: []apiMatch{with(func(m *apiMatch) {
+			m.Metadata = map[string]any{"category": "A1", "z": []any{1.5, "<b>&", nil, true, map[string]any{}},
+				"nested": map[string]any{"b": []any{}, "a": map[string]any{"x": "é\u2028"}}, "n": 12.0}
+		})}}},
+		{"NilMetadata", lookupResponse{Matches: []apiMatch{with(func(m *apiMatch) { m.Metadata = nil })}}},
+		{"EscapedStrings", lookupResponse{Matches: []apiMatch{with(func(m *apiMatch) {
+			m.Bank, m.Source, m.Query = "a<b>&c", "quote\"back\\slash\ttab", "été\u2028\xff"
+			m.SignalType, m.Value, m.Distance = "&amp;", "a>b", -1
+		})}}},
+		{"Fingerprints", lookupResponse{Matches: []apiMatch{match}, Fingerprints: &apiFingerprints{PDQ: match.Value, Quality: 100}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, want := httptest.NewRecorder(), httptest.NewRecorder()
+			writeLookupResponse(got, tc.resp)
+			writeJSON(want, 200, tc.resp)
+			if got.Body.String() != want.Body.String() {
+				t.Fatalf("body=%q, want %q", got.Body, want.Body)
+			}
+			if !reflect.DeepEqual(got.Header(), want.Header()) || got.Code != want.Code {
+				t.Fatalf("status=%d header=%v, want %d %v", got.Code, got.Header(), want.Code, want.Header())
+			}
+		})
+	}
+}
