@@ -268,11 +268,8 @@ func (s *Server) lookupInput(w http.ResponseWriter, r *http.Request) ([]vigie.Si
 		}
 		return fp.Signals(r.URL.Query().Get("dihedral") == "true"), fp, nil
 	}
-	var raw struct {
-		SignalType string `json:"signal_type"`
-		Value      string `json:"value"`
-	}
-	if err := decodeJSON(w, r, maxJSONBody, &raw); err != nil {
+	raw, err := decodeLookupBody(w, r)
+	if err != nil {
 		return nil, nil, err
 	}
 	e, err := parseNewEntry(newEntry{SignalType: raw.SignalType, Value: raw.Value})

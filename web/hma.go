@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -40,9 +39,14 @@ func writeHMA(w http.ResponseWriter, status int, v any) {
 // writeHMAMatches writes bank name → matches, the answer of every lookup,
 // byte for byte as writeHMA would, without reflection.
 func writeHMAMatches(w http.ResponseWriter, byBank map[string][]hmaMatch) {
+	names := make([]string, 0, len(byBank))
+	for name := range byBank {
+		names = append(names, name)
+	}
+	slices.Sort(names)
 	b := make([]byte, 0, 16+64*len(byBank))
 	b = append(b, '{')
-	for i, name := range slices.Sorted(maps.Keys(byBank)) {
+	for i, name := range names {
 		if i > 0 {
 			b = append(b, ',')
 		}

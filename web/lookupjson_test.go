@@ -1,9 +1,14 @@
 package web
 
 import (
+	"bytes"
+	"fmt"
 	"net/http/httptest"
 	"reflect"
+	"strings"
 	"testing"
+
+	vigie "github.com/vigie-hotline/vigie"
 )
 
 // TestWriteHMAMatches checks that the hand-written lookup answer is the
@@ -84,5 +89,59 @@ func TestWriteLookupResponse(t *testing.T) {
 				t.Fatalf("status=%d header=%v, want %d %v", got.Code, got.Header(), want.Code, want.Header())
 			}
 		})
+	}
+}
+
+// FuzzDecodeLookupBody checks that decodeLookupBody reads every body as
+// decodeJSON does: the same fields, or the same error.
+func FuzzDecodeLookupBody(f *testing.F) {
+	pdq := "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
+	for _, body := range []string{
+		`{"signal_type":"pdq","value":"` + pdq + `"}`,
+		` { "value" : "` + pdq + `" ,` + "\n\t" + `"signal_type":"md5" } ` + "\r\n",
+		`{"signal_type":"pdq","value":"` + pdq + `"}trailing`,
+		`{"signal_type":"pdq","value":"` + pdq + `"}{}`,
+		`{"signal_type":"pdq","signal_type":"md5","value":""}`,
+		`{"signal_type":"pdq"}`,
+		`{"value":"a","value":"b"}`,
+		`{"Signal_Type":"pdq","VALUE":"x"}`,
+		`{"signal_type":"p\u0064q","value":"\"<&>"}`,
+		`{"signal_type":"pdq","value":"été"}`,
+		"{\"signal_type\":\"pdq\",\"value\":\"\xff\"}",
+		`{"signal_type":"pdq","value":"` + pdq + `","extra":1}`,
+		`{"signal_type":"pdq","value":null}`,
+		`{"signal_type":"pdq","value":12}`,
+		`{"signal_type":"pdq",}`,
+		`{"signal_type":"pdq","value":"x"`,
+		`{"signal_type":"pdq","value":"x`,
+		`[]`, `null`, `""`, `{}`, ``, ` `, `{`, `}`,
+	} {
+		f.Add([]byte(body))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		r := httptest.NewRequest("POST", "/api/v1/lookup", bytes.NewReader(body))
+		got, gotErr := decodeLookupBody(httptest.NewRecorder(), r)
+		r = httptest.NewRequest("POST", "/api/v1/lookup", bytes.NewReader(body))
+		var want lookupBody
+		wantErr := decodeJSON(httptest.NewRecorder(), r, maxJSONBody, &want)
+		if got != want || fmt.Sprint(gotErr) != fmt.Sprint(wantErr) || vigie.ErrorCode(gotErr) != vigie.ErrorCode(wantErr) {
+			t.Fatalf("body %q: got %+v, %v; want %+v, %v", body, got, gotErr, want, wantErr)
+		}
+	})
+}
+
+// TestDecodeLookupBodyShort checks a body shorter than its Content-Length:
+// the bytes read ahead go to decodeJSON.
+func TestDecodeLookupBodyShort(t *testing.T) {
+	for _, body := range []string{`{"signal_type":"pdq","value":"x"}`, `{"signal_type":"pdq"`} {
+		r := httptest.NewRequest("POST", "/api/v1/lookup", strings.NewReader(body))
+		r.ContentLength = int64(len(body) + 10)
+		got, gotErr := decodeLookupBody(httptest.NewRecorder(), r)
+		r = httptest.NewRequest("POST", "/api/v1/lookup", strings.NewReader(body))
+		var want lookupBody
+		wantErr := decodeJSON(httptest.NewRecorder(), r, maxJSONBody, &want)
+		if got != want || fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
+			t.Fatalf("body %q: got %+v, %v; want %+v, %v", body, got, gotErr, want, wantErr)
+		}
 	}
 }
