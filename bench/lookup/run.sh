@@ -47,6 +47,7 @@ now() { date +%s.%N; }
 since() { echo "$(now) - $1" | bc | xargs printf '%.2f'; }
 rss_mib() { awk '/^VmRSS/ { printf "%.0f", $2/1024 }' "/proc/$1/status"; }
 hwm_mib() { awk '/^VmHWM/ { printf "%.0f", $2/1024 }' "/proc/$1/status"; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; } # utime + stime
 
 bin=${VIGIE_BIN:-$work/vigie}
 [ -n "${VIGIE_BIN:-}" ] || go build -o "$bin" ./cmd/vigie
@@ -120,21 +121,25 @@ case $hit in '{"bench":[{"bank_content_id":'*) ;; *) echo "near query did not ma
 grep -q '"entry_id"' <<<"$api" || { echo "API lookup did not match: $api" >&2; exit 1; }
 echo "check: $hit"
 
-# load NAME SCRIPT [SCRIPT_ARGS] runs wrk and prints requests/s and latency
-# percentiles.
+# load NAME SCRIPT [SCRIPT_ARGS] runs wrk and prints requests/s, latency
+# percentiles and the server's CPU time per request (user + system, from
+# /proc), which the load of a shared machine moves less than requests/s.
 load() {
-	local name=$1 script=$2 out
+	local name=$1 script=$2 out t0 t1
 	shift 2
+	t0=$(cpu_ticks "$server")
 	out=$(QUERIES="$work/queries.txt" KEY="$key" wrk -t"$threads" -c"$conns" -d"$dur" --latency -s "$script" "$base" -- "$@")
+	t1=$(cpu_ticks "$server")
 	if grep -q 'Non-2xx\|Socket errors' <<<"$out"; then
 		echo "$out" >&2
 		echo "$name: errors, see above" >&2
 		exit 1
 	fi
-	awk -v name="$name" -v load="$(cut -d' ' -f1 /proc/loadavg)" '
+	awk -v name="$name" -v load="$(cut -d' ' -f1 /proc/loadavg)" -v ticks=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '
 		/^ +50%/ { p50 = $2 } /^ +90%/ { p90 = $2 } /^ +99%/ { p99 = $2 }
-		/^Requests\/sec/ { rps = $2 }
-		END { printf "%-16s %10.0f req/s   p50 %-8s p90 %-8s p99 %-8s load1 %s\n", name, rps, p50, p90, p99, load }' <<<"$out"
+		/^Requests\/sec/ { rps = $2 } / requests in / { n = $1 }
+		END { printf "%-16s %10.0f req/s   p50 %-8s p90 %-8s p99 %-8s server CPU %5.1f µs/req   load1 %s\n",
+			name, rps, p50, p90, p99, ticks / hz * 1e6 / n, load }' <<<"$out"
 	echo "$out" >"$work/wrk-${name//\//_}.txt"
 }
 load healthz $here/healthz.lua
