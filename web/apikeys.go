@@ -70,7 +70,8 @@ func (c *keyCache) used(id int64) {
 	c.mu.Unlock()
 }
 
-// flush writes the counted use to the database.
+// flush writes the counted use to the database. Use it could not write
+// is counted again, to be written by the next flush.
 func (c *keyCache) flush(ctx context.Context, svc vigie.APIKeyService) error {
 	c.mu.Lock()
 	pending := c.usage
@@ -78,8 +79,24 @@ func (c *keyCache) flush(ctx context.Context, svc vigie.APIKeyService) error {
 	c.mu.Unlock()
 	for id, u := range pending {
 		if err := svc.TouchAPIKey(ctx, id, u.n, u.last); err != nil {
+			c.restore(pending)
 			return err
 		}
+		delete(pending, id)
 	}
 	return nil
+}
+
+// restore adds use that a flush did not write back to the count.
+func (c *keyCache) restore(pending map[int64]keyUsage) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id, p := range pending {
+		u := c.usage[id]
+		u.n += p.n
+		if p.last.After(u.last) {
+			u.last = p.last
+		}
+		c.usage[id] = u
+	}
 }
