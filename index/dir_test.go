@@ -40,8 +40,8 @@ func TestDirectoryFindsEveryBucket(t *testing.T) {
 		if got := d.sizes != nil; got != tt.compact {
 			t.Fatalf("bits=%d big=%d: compact = %v, want %v", tt.bits, tt.big, got, tt.compact)
 		}
-		if d.keys() != 1<<tt.bits || d.total() != uint32(len(keys)) || !d.valid(uint(tt.bits), uint32(len(keys))) {
-			t.Fatalf("bits=%d: %d keys, %d codes, valid %v", tt.bits, d.keys(), d.total(), d.valid(uint(tt.bits), uint32(len(keys))))
+		if !d.valid(uint(tt.bits), uint32(len(keys))) {
+			t.Fatalf("bits=%d: the directory of %d keys is not valid", tt.bits, len(keys))
 		}
 		next := uint32(0)
 		for k := range uint32(1) << tt.bits {

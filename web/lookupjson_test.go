@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"strings"
@@ -35,15 +36,8 @@ func TestWriteHMAMatches(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, want := httptest.NewRecorder(), httptest.NewRecorder()
-			writeHMAMatches(got, tc.byBank)
-			writeHMA(want, 200, tc.byBank)
-			if got.Body.String() != want.Body.String() {
-				t.Fatalf("body=%q, want %q", got.Body, want.Body)
-			}
-			if !reflect.DeepEqual(got.Header(), want.Header()) || got.Code != want.Code {
-				t.Fatalf("status=%d header=%v, want %d %v", got.Code, got.Header(), want.Code, want.Header())
-			}
+			sameResponse(t, func(w http.ResponseWriter) { writeHMAMatches(w, tc.byBank) },
+				func(w http.ResponseWriter) { writeHMA(w, 200, tc.byBank) })
 		})
 	}
 }
@@ -79,15 +73,8 @@ func TestWriteLookupResponse(t *testing.T) {
 		{"Fingerprints", lookupResponse{Matches: []apiMatch{match}, Fingerprints: &apiFingerprints{PDQ: match.Value, Quality: 100}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, want := httptest.NewRecorder(), httptest.NewRecorder()
-			writeLookupResponse(got, tc.resp)
-			writeJSON(want, 200, tc.resp)
-			if got.Body.String() != want.Body.String() {
-				t.Fatalf("body=%q, want %q", got.Body, want.Body)
-			}
-			if !reflect.DeepEqual(got.Header(), want.Header()) || got.Code != want.Code {
-				t.Fatalf("status=%d header=%v, want %d %v", got.Code, got.Header(), want.Code, want.Header())
-			}
+			sameResponse(t, func(w http.ResponseWriter) { writeLookupResponse(w, tc.resp) },
+				func(w http.ResponseWriter) { writeJSON(w, 200, tc.resp) })
 		})
 	}
 }
@@ -143,5 +130,20 @@ func TestDecodeLookupBodyShort(t *testing.T) {
 		if got != want || fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
 			t.Fatalf("body %q: got %+v, %v; want %+v, %v", body, got, gotErr, want, wantErr)
 		}
+	}
+}
+
+// sameResponse fails t unless write gives the status, headers and body
+// that reference gives.
+func sameResponse(t *testing.T, write, reference func(http.ResponseWriter)) {
+	t.Helper()
+	got, want := httptest.NewRecorder(), httptest.NewRecorder()
+	write(got)
+	reference(want)
+	if got.Body.String() != want.Body.String() {
+		t.Fatalf("body=%q, want %q", got.Body, want.Body)
+	}
+	if !reflect.DeepEqual(got.Header(), want.Header()) || got.Code != want.Code {
+		t.Fatalf("status=%d header=%v, want %d %v", got.Code, got.Header(), want.Code, want.Header())
 	}
 }
