@@ -66,6 +66,52 @@ func (d *directory) bucket(k uint32) (lo, hi uint32) {
 	return lo, lo + uint32(line[k%blockKeys])
 }
 
+// buckets writes to lo and hi the ranges of the non-empty buckets of keys,
+// prefetching ahead, and returns how many it wrote. lo and hi must have
+// room for len(keys).
+func (d *directory) buckets(keys, lo, hi []uint32) int {
+	if len(keys) == 0 {
+		return 0
+	}
+	lo, hi = lo[:len(keys)], hi[:len(keys)]
+	if d.sizes != nil {
+		d.prefetch(keys[:min(prefetchAhead, len(keys))])
+		return compactBuckets(d.sizes, d.base, keys, lo, hi)
+	}
+	prefetchWords(d.offs, keys[:min(prefetchAhead, len(keys))])
+	n := 0
+	for j, k := range keys {
+		if j%prefetchChunk == 0 {
+			prefetchWords(d.offs, window(keys, j+prefetchAhead))
+		}
+		n += keep(lo, hi, n, d.offs[k], d.offs[k+1])
+	}
+	return n
+}
+
+// compactBucketsGo is compactBuckets in Go, for platforms without the
+// assembly version and to test it.
+func compactBucketsGo(sizes []uint8, base []uint32, keys []uint32, lo, hi []uint32) int {
+	d := directory{sizes: sizes, base: base}
+	n := 0
+	for _, k := range keys {
+		l, h := d.bucket(k)
+		n += keep(lo, hi, n, l, h)
+	}
+	return n
+}
+
+// keep writes bucket l, h to slot n of lo and hi, and returns 1 if it is
+// non-empty, so the slot is kept, or 0. The slot is written either way: a
+// branch on the loaded offsets would mispredict about half the time.
+func keep(lo, hi []uint32, n int, l, h uint32) int {
+	lo[n], hi[n] = l, h
+	if l < h {
+		return 1
+	}
+	return 0
+}
+
 // sumBytes returns the sum of the first j bytes of line, a block of sizes,
 // eight at a time: each 64-bit word's bytes are added pairwise into four
 // 16-bit lanes, and the lanes are summed by one multiplication at the end

@@ -15,6 +15,7 @@ type scratch struct {
 	keys   []uint32 // probed keys
 	lo, hi []uint32 // non-empty buckets to visit
 	cand   []uint32 // candidate codes
+	near   []uint32 // positions in cand of the codes within the radius
 	bend   []int    // table i's buckets end at lo[bend[i]]
 	cend   []int    // table i's candidates end at cand[cend[i]]
 }
@@ -52,21 +53,7 @@ func (s *segment) probe(i int, q *code, sr int, sc *scratch) {
 	n := len(sc.lo)
 	need := n + len(sc.keys)
 	sc.lo, sc.hi = grow(sc.lo, need)[:need], grow(sc.hi, need)[:need]
-	d := &t.dir
-	d.prefetch(sc.keys[:min(prefetchAhead, len(sc.keys))])
-	for j, k := range sc.keys {
-		if j%prefetchChunk == 0 {
-			d.prefetch(window(sc.keys, j+prefetchAhead))
-		}
-		// The slot is written for every key and kept only if the bucket
-		// is non-empty: a branch on the loaded offsets would mispredict
-		// about half the time.
-		l, h := d.bucket(k)
-		sc.lo[n], sc.hi[n] = l, h
-		if l < h {
-			n++
-		}
-	}
+	n += t.dir.buckets(sc.keys, sc.lo[n:], sc.hi[n:])
 	sc.lo, sc.hi = sc.lo[:n], sc.hi[:n]
 }
 
@@ -141,22 +128,34 @@ func (s *segment) gatherPos(pos, lo, hi []uint32, sc *scratch) {
 
 // verify compares the candidates with q and emits each match once.
 func (s *segment) verify(q *code, r int, banks []int64, sc *scratch, dst []Match) []Match {
-	cand := sc.cand
-	prefetchCodes(s.codes, cand[:min(prefetchAhead, len(cand))])
-	c0 := 0
-	for i, c1 := range sc.cend {
-		for j := c0; j < c1; j++ {
-			if j%prefetchChunk == 0 {
-				prefetchCodes(s.codes, window(cand, j+prefetchAhead))
-			}
-			u := cand[j]
-			if d := distance(&s.codes[u], q); d <= r && !s.seenBefore(u, i, q, r) {
-				dst = s.emit(u, d, banks, dst)
-			}
+	sc.near = grow(sc.near[:0], len(sc.cand))[:len(sc.cand)]
+	i := 0
+	for _, j := range sc.near[:nearCands(s.codes, sc.cand, q, r, sc.near)] {
+		for int(j) >= sc.cend[i] {
+			i++
 		}
-		c0 = c1
+		if u := sc.cand[j]; !s.seenBefore(u, i, q, r) {
+			dst = s.emit(u, distance(&s.codes[u], q), banks, dst)
+		}
 	}
 	return dst
+}
+
+// nearCandsGo writes to near the positions in cand of the codes within r
+// of q, and returns how many it wrote; near has room for len(cand).
+func nearCandsGo(codes []code, cand []uint32, q *code, r int, near []uint32) int {
+	prefetchCodes(codes, cand[:min(prefetchAhead, len(cand))])
+	n := 0
+	for j, u := range cand {
+		if j%prefetchChunk == 0 {
+			prefetchCodes(codes, window(cand, j+prefetchAhead))
+		}
+		near[n] = uint32(j)
+		if distance(&codes[u], q) <= r {
+			n++
+		}
+	}
+	return n
 }
 
 // seenBefore reports whether code u, a match found through table i, is also

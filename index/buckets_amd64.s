@@ -1,0 +1,170 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// AHEAD is how many keys ahead the loop prefetches blocks: prefetchAhead.
+#define AHEAD 64
+
+// prefixMask+64-j is 64 bytes whose first j are all ones: the mask that
+// keeps the sizes of the keys before key j of a block.
+DATA ·prefixMask+0(SB)/8, $-1
+DATA ·prefixMask+8(SB)/8, $-1
+DATA ·prefixMask+16(SB)/8, $-1
+DATA ·prefixMask+24(SB)/8, $-1
+DATA ·prefixMask+32(SB)/8, $-1
+DATA ·prefixMask+40(SB)/8, $-1
+DATA ·prefixMask+48(SB)/8, $-1
+DATA ·prefixMask+56(SB)/8, $-1
+DATA ·prefixMask+64(SB)/8, $0
+DATA ·prefixMask+72(SB)/8, $0
+DATA ·prefixMask+80(SB)/8, $0
+DATA ·prefixMask+88(SB)/8, $0
+DATA ·prefixMask+96(SB)/8, $0
+DATA ·prefixMask+104(SB)/8, $0
+DATA ·prefixMask+112(SB)/8, $0
+DATA ·prefixMask+120(SB)/8, $0
+GLOBL ·prefixMask(SB), RODATA|NOPTR, $128
+
+// func compactBuckets(sizes []uint8, base []uint32, keys []uint32, lo, hi []uint32) int
+//
+// Register use: AX sizes, SI base, BX keys, CX len(keys), DI lo, R8 hi,
+// R9 buckets written, R10 key index, X7 zero.
+TEXT ·compactBuckets(SB), NOSPLIT, $0-128
+	MOVQ sizes_base+0(FP), AX
+	MOVQ base_base+24(FP), SI
+	MOVQ keys_base+48(FP), BX
+	MOVQ keys_len+56(FP), CX
+	MOVQ lo_base+72(FP), DI
+	MOVQ hi_base+96(FP), R8
+	XORQ R9, R9
+	XORQ R10, R10
+	PXOR X7, X7
+	TESTQ CX, CX
+	JEQ done
+
+loop:
+	// Prefetch the block of the key AHEAD places on.
+	LEAQ AHEAD(R10), DX
+	CMPQ DX, CX
+	JAE load
+	MOVL (BX)(DX*4), DX
+	PREFETCHT0 (AX)(DX*1)
+	SHRL $6, DX
+	PREFETCHT0 (SI)(DX*4)
+
+load:
+	MOVL (BX)(R10*4), DX // k
+	MOVL DX, R12
+	ANDL $63, R12        // j = k % 64
+	SHRL $6, DX          // b = k / 64
+	MOVQ DX, R13
+	SHLQ $6, R13
+	ADDQ AX, R13         // the block's line of sizes
+	LEAQ ·prefixMask+64(SB), R11
+	SUBQ R12, R11        // the mask of its first j bytes
+
+	// Sum the first j sizes: mask, then add bytes with PSADBW against zero.
+	MOVOU 0(R13), X0
+	MOVOU 0(R11), X4
+	PAND X4, X0
+	PSADBW X7, X0
+	MOVOU 16(R13), X1
+	MOVOU 16(R11), X4
+	PAND X4, X1
+	PSADBW X7, X1
+	MOVOU 32(R13), X2
+	MOVOU 32(R11), X4
+	PAND X4, X2
+	PSADBW X7, X2
+	MOVOU 48(R13), X3
+	MOVOU 48(R11), X4
+	PAND X4, X3
+	PSADBW X7, X3
+	PADDQ X1, X0
+	PADDQ X3, X2
+	PADDQ X2, X0
+	MOVO X0, X1
+	PSRLDQ $8, X1
+	PADDQ X1, X0
+	MOVQ X0, R11
+
+	ADDL (SI)(DX*4), R11     // lo = base[b] + sum
+	MOVBLZX (R13)(R12*1), R12 // size of key k
+	MOVL R11, (DI)(R9*4)
+	ADDL R12, R11
+	MOVL R11, (R8)(R9*4)
+	// Keep the slot only if the bucket is non-empty, without a branch:
+	// the carry is set when the size is zero.
+	CMPL R12, $1
+	SBBQ $-1, R9
+
+	INCQ R10
+	CMPQ R10, CX
+	JB loop
+
+done:
+	MOVQ R9, ret+120(FP)
+	RET
+
+// func nearCandsPOPCNT(codes []code, cand []uint32, q *code, r int, near []uint32) int
+//
+// Register use: AX codes, BX cand, CX len(cand), DI near, R8 positions
+// written, R9 candidate index, R10-R13 q, DX the candidate's code, SI and
+// R15 its distance.
+TEXT ·nearCandsPOPCNT(SB), NOSPLIT, $0-96
+	MOVQ codes_base+0(FP), AX
+	MOVQ cand_base+24(FP), BX
+	MOVQ cand_len+32(FP), CX
+	MOVQ q+48(FP), DX
+	MOVQ 0(DX), R10
+	MOVQ 8(DX), R11
+	MOVQ 16(DX), R12
+	MOVQ 24(DX), R13
+	MOVQ near_base+64(FP), DI
+	XORQ R8, R8
+	XORQ R9, R9
+	TESTQ CX, CX
+	JEQ vdone
+
+vloop:
+	// Prefetch the code of the candidate AHEAD places on.
+	LEAQ AHEAD(R9), DX
+	CMPQ DX, CX
+	JAE vload
+	MOVL (BX)(DX*4), DX
+	SHLQ $5, DX
+	PREFETCHT0 (AX)(DX*1)
+
+vload:
+	MOVL (BX)(R9*4), DX
+	SHLQ $5, DX
+	ADDQ AX, DX
+	MOVQ 0(DX), R15
+	XORQ R10, R15
+	POPCNTQ R15, R15
+	MOVQ 8(DX), SI
+	XORQ R11, SI
+	POPCNTQ SI, SI
+	ADDQ SI, R15
+	MOVQ 16(DX), SI
+	XORQ R12, SI
+	POPCNTQ SI, SI
+	ADDQ SI, R15
+	MOVQ 24(DX), SI
+	XORQ R13, SI
+	POPCNTQ SI, SI
+	ADDQ SI, R15
+	// Keep the position only if the distance is within r, without a
+	// branch: the carry is set when r < distance.
+	MOVL R9, (DI)(R8*4)
+	MOVQ r+56(FP), SI
+	CMPQ SI, R15
+	SBBQ $-1, R8
+
+	INCQ R9
+	CMPQ R9, CX
+	JB vloop
+
+vdone:
+	MOVQ R8, ret+88(FP)
+	RET

@@ -1,0 +1,13 @@
+//go:build !amd64 || purego
+
+package index
+
+// compactBuckets is compactBucketsGo where no assembly version exists.
+func compactBuckets(sizes []uint8, base []uint32, keys []uint32, lo, hi []uint32) int {
+	return compactBucketsGo(sizes, base, keys, lo, hi)
+}
+
+// nearCands is nearCandsGo where no assembly version exists.
+func nearCands(codes []code, cand []uint32, q *code, r int, near []uint32) int {
+	return nearCandsGo(codes, cand, q, r, near)
+}

@@ -1,0 +1,97 @@
+package index
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// TestBucketsAgreesWithBucket checks the batched probe (assembly on amd64)
+// against bucket, key by key, on compact and plain directories, with keys
+// at every position of a block and buckets of up to 255 codes.
+func TestBucketsAgreesWithBucket(t *testing.T) {
+	rng := rand.New(rand.NewPCG(43, 44))
+	for _, tt := range []struct{ bits, n, big int }{
+		{6, 300, 0}, {12, 5000, 0}, {12, 5000, 255}, {12, 5000, 400}, {16, 200_000, 0},
+	} {
+		keys := sortedKeys(rng, tt.n, tt.bits, tt.big)
+		d := newDirectory(keys, uint(tt.bits))
+		probe := make([]uint32, 0, 3<<tt.bits)
+		for k := range uint32(1) << tt.bits {
+			probe = append(probe, k)
+		}
+		for range 1 << (tt.bits + 1) {
+			probe = append(probe, rng.Uint32N(1<<tt.bits))
+		}
+		var wantLo, wantHi []uint32
+		for _, k := range probe {
+			if l, h := d.bucket(k); l < h {
+				wantLo, wantHi = append(wantLo, l), append(wantHi, h)
+			}
+		}
+		lo, hi := make([]uint32, len(probe)), make([]uint32, len(probe))
+		n := d.buckets(probe, lo, hi)
+		if !slices.Equal(lo[:n], wantLo) || !slices.Equal(hi[:n], wantHi) {
+			t.Fatalf("bits=%d big=%d compact=%v: buckets disagrees with bucket (%d buckets, want %d)",
+				tt.bits, tt.big, d.sizes != nil, n, len(wantLo))
+		}
+	}
+}
+
+// TestBucketsOfFullBlocks checks the prefix sums where every size is 255,
+// the largest a compact directory stores.
+func TestBucketsOfFullBlocks(t *testing.T) {
+	sizes := make([]uint8, 4*blockKeys)
+	base := make([]uint32, 5)
+	for i := range sizes {
+		sizes[i] = 255
+	}
+	for b := range base {
+		base[b] = uint32(b * blockKeys * 255)
+	}
+	keys := make([]uint32, len(sizes))
+	for k := range keys {
+		keys[k] = uint32(k)
+	}
+	lo, hi := make([]uint32, len(keys)), make([]uint32, len(keys))
+	if n := compactBuckets(sizes, base, keys, lo, hi); n != len(keys) {
+		t.Fatalf("got %d buckets, want %d", n, len(keys))
+	}
+	for k := range keys {
+		if lo[k] != uint32(255*k) || hi[k] != uint32(255*(k+1)) {
+			t.Fatalf("key %d: bucket [%d, %d), want [%d, %d)", k, lo[k], hi[k], 255*k, 255*(k+1))
+		}
+	}
+}
+
+// TestNearCandsAgreesWithGo checks the candidate filter (assembly on
+// amd64) against the Go loop at radii from 0 to 256.
+func TestNearCandsAgreesWithGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(45, 46))
+	codes := make([]code, 5000)
+	for i := range codes {
+		codes[i] = code{rng.Uint64(), rng.Uint64(), rng.Uint64(), rng.Uint64()}
+	}
+	q := codes[17]
+	for range 200 { // near copies of q, at up to 64 bits
+		c := q
+		for range rng.IntN(65) {
+			b := rng.IntN(256)
+			c[b/64] ^= 1 << (b % 64)
+		}
+		codes[rng.IntN(len(codes))] = c
+	}
+	cand := make([]uint32, 20_000)
+	for i := range cand {
+		cand[i] = rng.Uint32N(uint32(len(codes)))
+	}
+	for _, r := range []int{-1, 0, 1, 10, 31, 52, 64, 128, 255, 256} {
+		for _, c := range [][]uint32{cand, cand[:0], cand[:1], cand[:63], cand[:65]} {
+			got, want := make([]uint32, len(c)), make([]uint32, len(c))
+			n, m := nearCands(codes, c, &q, r, got), nearCandsGo(codes, c, &q, r, want)
+			if !slices.Equal(got[:n], want[:m]) {
+				t.Fatalf("r=%d, %d candidates: nearCands kept %d, the Go loop %d", r, len(c), n, m)
+			}
+		}
+	}
+}
