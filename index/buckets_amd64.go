@@ -4,14 +4,14 @@ package index
 
 import "golang.org/x/sys/cpu"
 
-// compactBuckets writes the non-empty buckets of keys in a compact
-// directory to lo and hi, which have room for len(keys), and returns how
-// many it wrote. It is compactBucketsGo with the prefix sum of each key's
-// block done by SSE2 in a few instructions, and the next blocks
-// prefetched: the loop over a search's keys is about a third of a search.
+// compactBuckets writes the non-empty buckets of the keys k^masks[i] in
+// a compact directory to lo and hi, which have room for len(masks), and
+// returns how many it wrote. It is compactBucketsGo with the prefix sum of
+// each key's block done by SSE2 in a few instructions, and the blocks of
+// the next keys prefetched.
 //
 //go:noescape
-func compactBuckets(sizes []uint8, base []uint32, keys []uint32, lo, hi []uint32) int
+func compactBuckets(sizes []uint8, base []uint32, k uint32, masks []uint32, lo, hi []uint32) int
 
 // nearCands writes to near the positions in cand of the codes within r of
 // q, and returns how many it wrote; near has room for len(cand). The

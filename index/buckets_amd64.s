@@ -25,22 +25,37 @@ DATA ·prefixMask+112(SB)/8, $0
 DATA ·prefixMask+120(SB)/8, $0
 GLOBL ·prefixMask(SB), RODATA|NOPTR, $128
 
-// func compactBuckets(sizes []uint8, base []uint32, keys []uint32, lo, hi []uint32) int
+// func compactBuckets(sizes []uint8, base []uint32, k uint32, masks []uint32, lo, hi []uint32) int
 //
-// Register use: AX sizes, SI base, BX keys, CX len(keys), DI lo, R8 hi,
-// R9 buckets written, R10 key index, X7 zero.
-TEXT ·compactBuckets(SB), NOSPLIT, $0-128
+// Register use: AX sizes, SI base, BX masks, CX len(masks), DI lo, R8 hi,
+// R9 buckets written, R10 mask index, X7 zero.
+TEXT ·compactBuckets(SB), NOSPLIT, $0-136
 	MOVQ sizes_base+0(FP), AX
 	MOVQ base_base+24(FP), SI
-	MOVQ keys_base+48(FP), BX
-	MOVQ keys_len+56(FP), CX
-	MOVQ lo_base+72(FP), DI
-	MOVQ hi_base+96(FP), R8
+	MOVQ masks_base+56(FP), BX
+	MOVQ masks_len+64(FP), CX
+	MOVQ lo_base+80(FP), DI
+	MOVQ hi_base+104(FP), R8
 	XORQ R9, R9
 	XORQ R10, R10
 	PXOR X7, X7
 	TESTQ CX, CX
 	JEQ done
+
+	// Prefetch the blocks of the first AHEAD keys.
+first:
+	MOVL (BX)(R10*4), DX
+	XORL k+48(FP), DX
+	PREFETCHT0 (AX)(DX*1)
+	SHRL $6, DX
+	PREFETCHT0 (SI)(DX*4)
+	INCQ R10
+	CMPQ R10, CX
+	JAE start
+	CMPQ R10, $AHEAD
+	JB first
+start:
+	XORQ R10, R10
 
 loop:
 	// Prefetch the block of the key AHEAD places on.
@@ -48,15 +63,17 @@ loop:
 	CMPQ DX, CX
 	JAE load
 	MOVL (BX)(DX*4), DX
+	XORL k+48(FP), DX
 	PREFETCHT0 (AX)(DX*1)
 	SHRL $6, DX
 	PREFETCHT0 (SI)(DX*4)
 
 load:
-	MOVL (BX)(R10*4), DX // k
+	MOVL (BX)(R10*4), DX
+	XORL k+48(FP), DX    // the key k^masks[i]
 	MOVL DX, R12
-	ANDL $63, R12        // j = k % 64
-	SHRL $6, DX          // b = k / 64
+	ANDL $63, R12        // j: its place in its block
+	SHRL $6, DX          // b: its block
 	MOVQ DX, R13
 	SHLQ $6, R13
 	ADDQ AX, R13         // the block's line of sizes
@@ -89,7 +106,7 @@ load:
 	MOVQ X0, R11
 
 	ADDL (SI)(DX*4), R11     // lo = base[b] + sum
-	MOVBLZX (R13)(R12*1), R12 // size of key k
+	MOVBLZX (R13)(R12*1), R12 // the key's bucket size
 	MOVL R11, (DI)(R9*4)
 	ADDL R12, R11
 	MOVL R11, (R8)(R9*4)
@@ -103,7 +120,7 @@ load:
 	JB loop
 
 done:
-	MOVQ R9, ret+120(FP)
+	MOVQ R9, ret+128(FP)
 	RET
 
 // func nearCandsPOPCNT(codes []code, cand []uint32, q *code, r int, near []uint32) int

@@ -3,8 +3,8 @@
 package index
 
 // compactBuckets is compactBucketsGo where no assembly version exists.
-func compactBuckets(sizes []uint8, base []uint32, keys []uint32, lo, hi []uint32) int {
-	return compactBucketsGo(sizes, base, keys, lo, hi)
+func compactBuckets(sizes []uint8, base []uint32, k uint32, masks []uint32, lo, hi []uint32) int {
+	return compactBucketsGo(sizes, base, k, masks, lo, hi)
 }
 
 // nearCands is nearCandsGo where no assembly version exists.

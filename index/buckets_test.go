@@ -29,8 +29,13 @@ func TestBucketsAgreesWithBucket(t *testing.T) {
 				wantLo, wantHi = append(wantLo, l), append(wantHi, h)
 			}
 		}
+		k := rng.Uint32N(1 << tt.bits)
+		masks := make([]uint32, len(probe))
+		for i, p := range probe {
+			masks[i] = k ^ p
+		}
 		lo, hi := make([]uint32, len(probe)), make([]uint32, len(probe))
-		n := d.buckets(probe, lo, hi)
+		n := d.buckets(k, masks, lo, hi)
 		if !slices.Equal(lo[:n], wantLo) || !slices.Equal(hi[:n], wantHi) {
 			t.Fatalf("bits=%d big=%d compact=%v: buckets disagrees with bucket (%d buckets, want %d)",
 				tt.bits, tt.big, d.sizes != nil, n, len(wantLo))
@@ -54,7 +59,7 @@ func TestBucketsOfFullBlocks(t *testing.T) {
 		keys[k] = uint32(k)
 	}
 	lo, hi := make([]uint32, len(keys)), make([]uint32, len(keys))
-	if n := compactBuckets(sizes, base, keys, lo, hi); n != len(keys) {
+	if n := compactBuckets(sizes, base, 0, keys, lo, hi); n != len(keys) {
 		t.Fatalf("got %d buckets, want %d", n, len(keys))
 	}
 	for k := range keys {

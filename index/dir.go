@@ -66,39 +66,48 @@ func (d *directory) bucket(k uint32) (lo, hi uint32) {
 	return lo, lo + uint32(line[k%blockKeys])
 }
 
-// buckets writes to lo and hi the ranges of the non-empty buckets of keys,
-// prefetching ahead, and returns how many it wrote. lo and hi must have
-// room for len(keys).
-func (d *directory) buckets(keys, lo, hi []uint32) int {
-	if len(keys) == 0 {
-		return 0
-	}
-	lo, hi = lo[:len(keys)], hi[:len(keys)]
+// buckets writes to lo and hi the ranges of the non-empty buckets with
+// keys k^masks[i], prefetching ahead, and returns how many it wrote. lo and
+// hi must have room for len(masks).
+func (d *directory) buckets(k uint32, masks, lo, hi []uint32) int {
+	lo, hi = lo[:len(masks)], hi[:len(masks)]
 	if d.sizes != nil {
-		d.prefetch(keys[:min(prefetchAhead, len(keys))])
-		return compactBuckets(d.sizes, d.base, keys, lo, hi)
+		return compactBuckets(d.sizes, d.base, k, masks, lo, hi)
 	}
-	prefetchWords(d.offs, keys[:min(prefetchAhead, len(keys))])
-	n := 0
-	for j, k := range keys {
-		if j%prefetchChunk == 0 {
-			prefetchWords(d.offs, window(keys, j+prefetchAhead))
-		}
-		n += keep(lo, hi, n, d.offs[k], d.offs[k+1])
-	}
-	return n
+	return d.bucketsGo(k, masks, lo, hi)
 }
 
 // compactBucketsGo is compactBuckets in Go, for platforms without the
 // assembly version and to test it.
-func compactBucketsGo(sizes []uint8, base []uint32, keys []uint32, lo, hi []uint32) int {
+func compactBucketsGo(sizes []uint8, base []uint32, k uint32, masks, lo, hi []uint32) int {
 	d := directory{sizes: sizes, base: base}
+	return d.bucketsGo(k, masks, lo, hi)
+}
+
+// bucketsGo is buckets in Go.
+func (d *directory) bucketsGo(k uint32, masks, lo, hi []uint32) int {
+	for j := 0; j < prefetchAhead; j += prefetchChunk {
+		d.prefetchKeys(k, window(masks, j))
+	}
 	n := 0
-	for _, k := range keys {
-		l, h := d.bucket(k)
+	for j, m := range masks {
+		if j%prefetchChunk == 0 {
+			d.prefetchKeys(k, window(masks, j+prefetchAhead))
+		}
+		l, h := d.bucket(k ^ m)
 		n += keep(lo, hi, n, l, h)
 	}
 	return n
+}
+
+// prefetchKeys starts loading the buckets of the keys k^m for the at most
+// prefetchChunk masks m.
+func (d *directory) prefetchKeys(k uint32, masks []uint32) {
+	var keys [prefetchChunk]uint32
+	for i, m := range masks {
+		keys[i] = k ^ m
+	}
+	d.prefetch(keys[:len(masks)])
 }
 
 // keep writes bucket l, h to slot n of lo and hi, and returns 1 if it is

@@ -12,7 +12,7 @@ import "math/bits"
 
 // scratch holds a search's intermediate arrays, reused across searches.
 type scratch struct {
-	keys   []uint32 // probed keys
+	balls  map[[2]uint][]uint32 // ball(bits, radius)
 	lo, hi []uint32 // non-empty buckets to visit
 	cand   []uint32 // candidate codes
 	near   []uint32 // positions in cand of the codes within the radius
@@ -49,17 +49,33 @@ func (s *segment) search(q *code, r int, banks []int64, sc *scratch, dst []Match
 // q's key.
 func (s *segment) probe(i int, q *code, sr int, sc *scratch) {
 	t := &s.tabs[i]
-	sc.keys = appendBall(sc.keys[:0], uint32(t.key(q)), int(t.bits), sr)
+	masks := sc.ball(t.bits, sr)
 	n := len(sc.lo)
-	need := n + len(sc.keys)
+	need := n + len(masks)
 	sc.lo, sc.hi = grow(sc.lo, need)[:need], grow(sc.hi, need)[:need]
-	n += t.dir.buckets(sc.keys, sc.lo[n:], sc.hi[n:])
+	n += t.dir.buckets(uint32(t.key(q)), masks, sc.lo[n:], sc.hi[n:])
 	sc.lo, sc.hi = sc.lo[:n], sc.hi[:n]
 }
 
 // window returns the prefetchChunk items of s from j on, or fewer at its end.
 func window(s []uint32, j int) []uint32 {
 	return s[min(j, len(s)):min(j+prefetchChunk, len(s))]
+}
+
+// ball returns the b-bit masks of at most sr bits: the probed keys are a
+// key XORed with each. A search reuses the few it needs from one query to
+// the next instead of enumerating them again (a tenth of a search at 10M).
+func (sc *scratch) ball(b uint, sr int) []uint32 {
+	id := [2]uint{b, uint(sr)}
+	if m, ok := sc.balls[id]; ok {
+		return m
+	}
+	if sc.balls == nil {
+		sc.balls = make(map[[2]uint][]uint32)
+	}
+	m := appendBall(nil, 0, int(b), sr)
+	sc.balls[id] = m
+	return m
 }
 
 // appendBall appends the b-bit keys within distance sr of k. Masks with c
