@@ -13,11 +13,11 @@ import "math/bits"
 // scratch holds a search's intermediate arrays, reused across searches.
 type scratch struct {
 	balls  map[[2]uint][]uint32 // ball(bits, radius)
-	lo, hi []uint32 // non-empty buckets to visit
-	cand   []uint32 // candidate codes
-	near   []uint32 // positions in cand of the codes within the radius
-	bend   []int    // table i's buckets end at lo[bend[i]]
-	cend   []int    // table i's candidates end at cand[cend[i]]
+	lo, hi []uint32             // non-empty buckets to visit
+	cand   []uint32             // candidate codes
+	near   []uint32             // positions in cand of the codes within the radius
+	bend   []int                // table i's buckets end at lo[bend[i]]
+	cend   []int                // table i's candidates end at cand[cend[i]]
 }
 
 // Reads are prefetched prefetchAhead items before they are used,
