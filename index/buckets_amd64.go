@@ -32,3 +32,11 @@ func nearCands(codes []code, cand []uint32, q *code, r int, near []uint32) int {
 //
 //go:noescape
 func nearCandsPOPCNT(codes []code, cand []uint32, q *code, r int, near []uint32) int
+
+// gatherPositions appends pos[lo[b]:hi[b]] for every b to out, which has
+// room for them all, and returns how many it wrote. It is
+// gatherPositionsGo copying the usual bucket of one to four positions in
+// one move, and prefetching the bucket prefetchAhead on.
+//
+//go:noescape
+func gatherPositions(pos, lo, hi, out []uint32) int

@@ -185,3 +185,80 @@ vload:
 vdone:
 	MOVQ R8, ret+88(FP)
 	RET
+
+// func gatherPositions(pos, lo, hi, out []uint32) int
+//
+// Register use: AX pos, R11 len(pos), BX lo, CX len(lo), SI hi, DI out,
+// R12 len(out), R8 positions written, R9 bucket index, DX the bucket's
+// start, R10 its size.
+TEXT ·gatherPositions(SB), NOSPLIT, $0-104
+	MOVQ pos_base+0(FP), AX
+	MOVQ pos_len+8(FP), R11
+	MOVQ lo_base+24(FP), BX
+	MOVQ lo_len+32(FP), CX
+	MOVQ hi_base+48(FP), SI
+	MOVQ out_base+72(FP), DI
+	MOVQ out_len+80(FP), R12
+	XORQ R8, R8
+	XORQ R9, R9
+	TESTQ CX, CX
+	JEQ gdone
+
+	// Prefetch the first AHEAD buckets.
+gfirst:
+	MOVL (BX)(R9*4), DX
+	PREFETCHT0 (AX)(DX*4)
+	INCQ R9
+	CMPQ R9, CX
+	JAE gstart
+	CMPQ R9, $AHEAD
+	JB gfirst
+gstart:
+	XORQ R9, R9
+
+gloop:
+	// Prefetch the bucket AHEAD places on.
+	LEAQ AHEAD(R9), DX
+	CMPQ DX, CX
+	JAE gload
+	MOVL (BX)(DX*4), DX
+	PREFETCHT0 (AX)(DX*4)
+
+gload:
+	MOVL (BX)(R9*4), DX
+	MOVL (SI)(R9*4), R10
+	SUBL DX, R10
+	// Most buckets hold one to four codes: copy four positions at once
+	// when they are all within pos and out, and keep the bucket's.
+	CMPL R10, $4
+	JA gslow
+	LEAQ 4(DX), R13
+	CMPQ R13, R11
+	JA gslow
+	LEAQ 4(R8), R13
+	CMPQ R13, R12
+	JA gslow
+	MOVOU (AX)(DX*4), X0
+	MOVOU X0, (DI)(R8*4)
+	ADDQ R10, R8
+	JMP gnext
+
+gslow:
+	TESTL R10, R10
+	JEQ gnext
+gone:
+	MOVL (AX)(DX*4), R13
+	MOVL R13, (DI)(R8*4)
+	INCQ DX
+	INCQ R8
+	DECL R10
+	JNE gone
+
+gnext:
+	INCQ R9
+	CMPQ R9, CX
+	JB gloop
+
+gdone:
+	MOVQ R8, ret+96(FP)
+	RET

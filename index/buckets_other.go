@@ -11,3 +11,8 @@ func compactBuckets(sizes []uint8, base []uint32, k uint32, masks []uint32, lo, 
 func nearCands(codes []code, cand []uint32, q *code, r int, near []uint32) int {
 	return nearCandsGo(codes, cand, q, r, near)
 }
+
+// gatherPositions is gatherPositionsGo where no assembly version exists.
+func gatherPositions(pos, lo, hi, out []uint32) int {
+	return gatherPositionsGo(pos, lo, hi, out)
+}

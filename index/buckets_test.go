@@ -100,3 +100,39 @@ func TestNearCandsAgreesWithGo(t *testing.T) {
 		}
 	}
 }
+
+// TestGatherPositionsAgreesWithGo checks the gathering of bucket contents
+// (assembly on amd64) against the Go loop, with buckets of zero to 300
+// positions, some ending at the last position.
+func TestGatherPositionsAgreesWithGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(47, 48))
+	pos := make([]uint32, 10_000)
+	for i := range pos {
+		pos[i] = rng.Uint32()
+	}
+	var lo, hi []uint32
+	total := 0
+	for range 3000 {
+		size := uint32(rng.IntN(6))
+		if rng.IntN(50) == 0 {
+			size = uint32(rng.IntN(301))
+		}
+		l := rng.Uint32N(uint32(len(pos)) - size + 1)
+		if rng.IntN(20) == 0 {
+			l = uint32(len(pos)) - size // a bucket at the end of pos
+		}
+		lo, hi = append(lo, l), append(hi, l+size)
+		total += int(size)
+	}
+	for _, room := range []int{total, total + 4} {
+		for _, b := range []int{0, 1, 63, 65, len(lo)} {
+			want := make([]uint32, room)
+			got := make([]uint32, room)
+			m := gatherPositionsGo(pos, lo[:b], hi[:b], want)
+			n := gatherPositions(pos, lo[:b], hi[:b], got)
+			if !slices.Equal(got[:n], want[:m]) {
+				t.Fatalf("%d buckets, room %d: %d positions, want %d, or different", b, room-total, n, m)
+			}
+		}
+	}
+}

@@ -127,19 +127,31 @@ func (s *segment) gather(sc *scratch) {
 	}
 }
 
-// gatherPos appends pos[lo[b]:hi[b]] for every b.
+// gatherPos appends pos[lo[b]:hi[b]] for every b to the candidates.
 func (s *segment) gatherPos(pos, lo, hi []uint32, sc *scratch) {
+	total := 0
+	for b := range lo {
+		total += int(hi[b] - lo[b])
+	}
+	// Room for four more lets the assembly copy the last bucket four
+	// positions at a time too.
+	n := len(sc.cand)
+	sc.cand = grow(sc.cand, n+total+4)
+	sc.cand = sc.cand[:n+gatherPositions(pos, lo, hi, sc.cand[n:n+total+4])]
+}
+
+// gatherPositionsGo appends pos[lo[b]:hi[b]] for every b to out, which has
+// room for them all, and returns how many it wrote.
+func gatherPositionsGo(pos, lo, hi, out []uint32) int {
 	prefetchWords(pos, lo[:min(prefetchAhead, len(lo))])
+	n := 0
 	for b := range lo {
 		if b%prefetchChunk == 0 {
 			prefetchWords(pos, window(lo, b+prefetchAhead))
 		}
-		// Buckets hold one to five codes at most sizes: a loop is cheaper
-		// than append's call to memmove.
-		for u := lo[b]; u < hi[b]; u++ {
-			sc.cand = append(sc.cand, pos[u])
-		}
+		n += copy(out[n:], pos[lo[b]:hi[b]])
 	}
+	return n
 }
 
 // verify compares the candidates with q and emits each match once.
