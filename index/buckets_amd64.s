@@ -2,7 +2,9 @@
 
 #include "textflag.h"
 
-// AHEAD is how many keys ahead the loop prefetches blocks: prefetchAhead.
+// Prefetches are PREFETCHT1, into L2: see prefetch_amd64.go.
+
+// AHEAD is how many items ahead the loops prefetch: prefetchAhead.
 #define AHEAD 64
 
 // prefixMask+64-j is 64 bytes whose first j are all ones: the mask that
@@ -46,9 +48,9 @@ TEXT ·compactBuckets(SB), NOSPLIT, $0-136
 first:
 	MOVL (BX)(R10*4), DX
 	XORL k+48(FP), DX
-	PREFETCHT0 (AX)(DX*1)
+	PREFETCHT1 (AX)(DX*1)
 	SHRL $6, DX
-	PREFETCHT0 (SI)(DX*4)
+	PREFETCHT1 (SI)(DX*4)
 	INCQ R10
 	CMPQ R10, CX
 	JAE start
@@ -64,9 +66,9 @@ loop:
 	JAE load
 	MOVL (BX)(DX*4), DX
 	XORL k+48(FP), DX
-	PREFETCHT0 (AX)(DX*1)
+	PREFETCHT1 (AX)(DX*1)
 	SHRL $6, DX
-	PREFETCHT0 (SI)(DX*4)
+	PREFETCHT1 (SI)(DX*4)
 
 load:
 	MOVL (BX)(R10*4), DX
@@ -150,7 +152,7 @@ vloop:
 	JAE vload
 	MOVL (BX)(DX*4), DX
 	SHLQ $5, DX
-	PREFETCHT0 (AX)(DX*1)
+	PREFETCHT1 (AX)(DX*1)
 
 vload:
 	MOVL (BX)(R9*4), DX
@@ -207,7 +209,7 @@ TEXT ·gatherPositions(SB), NOSPLIT, $0-104
 	// Prefetch the first AHEAD buckets.
 gfirst:
 	MOVL (BX)(R9*4), DX
-	PREFETCHT0 (AX)(DX*4)
+	PREFETCHT1 (AX)(DX*4)
 	INCQ R9
 	CMPQ R9, CX
 	JAE gstart
@@ -222,7 +224,7 @@ gloop:
 	CMPQ DX, CX
 	JAE gload
 	MOVL (BX)(DX*4), DX
-	PREFETCHT0 (AX)(DX*4)
+	PREFETCHT1 (AX)(DX*4)
 
 gload:
 	MOVL (BX)(R9*4), DX

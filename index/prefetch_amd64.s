@@ -2,6 +2,8 @@
 
 #include "textflag.h"
 
+// The prefetches are PREFETCHT1: see prefetch_amd64.go.
+
 // func prefetchCodes(codes []code, idx []uint32)
 TEXT ·prefetchCodes(SB), NOSPLIT, $0-48
 	MOVQ codes_base+0(FP), AX
@@ -12,7 +14,7 @@ TEXT ·prefetchCodes(SB), NOSPLIT, $0-48
 loop:
 	MOVL (BX), DX
 	SHLQ $5, DX
-	PREFETCHT0 (AX)(DX*1)
+	PREFETCHT1 (AX)(DX*1)
 	ADDQ $4, BX
 	DECQ CX
 	JNE loop
@@ -28,7 +30,7 @@ TEXT ·prefetchWords(SB), NOSPLIT, $0-48
 	JEQ done
 loop:
 	MOVL (BX), DX
-	PREFETCHT0 (AX)(DX*4)
+	PREFETCHT1 (AX)(DX*4)
 	ADDQ $4, BX
 	DECQ CX
 	JNE loop
@@ -45,9 +47,9 @@ TEXT ·prefetchDir(SB), NOSPLIT, $0-72
 	JEQ done
 loop:
 	MOVL (BX), DX
-	PREFETCHT0 (AX)(DX*1)
+	PREFETCHT1 (AX)(DX*1)
 	SHRL $6, DX
-	PREFETCHT0 (SI)(DX*4)
+	PREFETCHT1 (SI)(DX*4)
 	ADDQ $4, BX
 	DECQ CX
 	JNE loop
