@@ -136,3 +136,24 @@ func TestGatherPositionsAgreesWithGo(t *testing.T) {
 		}
 	}
 }
+
+// TestConsistentRejectsPositionsOutOfRange checks that a segment read from
+// a snapshot whose checksums pass but whose table names a code past the
+// last is refused: the assembly would read it without a bounds check.
+func TestConsistentRejectsPositionsOutOfRange(t *testing.T) {
+	rng := rand.New(rand.NewPCG(49, 50))
+	x := New()
+	x.force = forcing{m: 16, table: true}
+	if err := x.Load(uniformEntries(3000, rng)); err != nil {
+		t.Fatal(err)
+	}
+	s := x.segs[0]
+	n, u := len(s.ids), len(s.codes)
+	if !s.consistent(n, u) {
+		t.Fatal("the segment as built is not consistent")
+	}
+	s.tabs[3].pos[17] = uint32(u)
+	if s.consistent(n, u) {
+		t.Fatal("a position past the last code is accepted")
+	}
+}

@@ -184,7 +184,18 @@ func (s *segment) consistent(n, u int) bool {
 		return false
 	}
 	for i, t := range s.tabs {
-		if t.bits > maxBits || !t.dir.valid(t.bits, uint32(u)) || (i > 0) != (len(t.pos) == u) {
+		if t.bits > maxBits || !t.dir.valid(t.bits, uint32(u)) || (i > 0) != (len(t.pos) == u) || !below(t.pos, uint32(u)) {
+			return false
+		}
+	}
+	return true
+}
+
+// below reports whether every position is below u. A search reads the
+// code at each position in assembly, without Go's bounds checks.
+func below(pos []uint32, u uint32) bool {
+	for _, p := range pos {
+		if p >= u {
 			return false
 		}
 	}
