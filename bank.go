@@ -58,16 +58,28 @@ func NormalizeSignal(t SignalType, value string) (string, error) {
 	if n == 0 {
 		return "", Errorf(EINVALID, "unknown signal type %q", t)
 	}
+	// Most values come canonical already: one pass checks that.
+	if len(value) == n && isLowerHex(value) {
+		return value, nil
+	}
 	v := strings.ToLower(strings.TrimSpace(value))
 	if len(v) != n {
 		return "", Errorf(EINVALID, "a %s value has %d hex digits, not %d", t, n, len(v))
 	}
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return "", Errorf(EINVALID, "the %s value is not hexadecimal", t)
-		}
+	if !isLowerHex(v) {
+		return "", Errorf(EINVALID, "the %s value is not hexadecimal", t)
 	}
 	return v, nil
+}
+
+// isLowerHex reports whether s is made of the digits 0-9 and a-f only.
+func isLowerHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // BankKind says what a bank's entries are, which decides what a match means

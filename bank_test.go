@@ -18,6 +18,7 @@ func TestNormalizeSignal(t *testing.T) {
 	}{
 		{"OK", vigie.SignalPDQ, pdq, pdq, ""},
 		{"OKUpperAndSpaces", vigie.SignalPDQ, " " + strings.ToUpper(pdq) + "\n", pdq, ""},
+		{"OKUpperOfTheLength", vigie.SignalPDQ, strings.ToUpper(pdq), pdq, ""},
 		{"OKMD5", vigie.SignalMD5, pdq[:32], pdq[:32], ""},
 		{"ErrLength", vigie.SignalPDQ, pdq[:63], "", "a pdq value has 64 hex digits, not 63"},
 		{"ErrNotHex", vigie.SignalPDQ, pdq[:63] + "g", "", "the pdq value is not hexadecimal"},

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
 	"fmt"
@@ -58,10 +59,12 @@ type Matcher struct {
 	flood   *floodCounter
 	entries entryCache
 
-	mu    sync.RWMutex
-	banks map[int64]*vigie.Bank
-	seq   int64
-	sync  sync.Mutex // one Sync at a time
+	mu        sync.RWMutex
+	banks     map[int64]*vigie.Bank
+	all       *bankSet // the enabled banks, for lookups that name none
+	shareable *bankSet // the enabled banks partners may see
+	seq       int64
+	sync      sync.Mutex // one Sync at a time
 
 	snapMu  sync.Mutex   // one snapshot write at a time
 	snapSeq atomic.Int64 // seq of the snapshot on disk, -1 if none
@@ -86,8 +89,8 @@ func NewMatcher(banks vigie.BankService) *Matcher {
 		sha256:           NewExact[[32]byte](),
 		flood:            newFloodCounter(),
 		entries:          entryCache{byID: map[int64]*vigie.BankEntry{}},
-		banks:            map[int64]*vigie.Bank{},
 	}
+	m.setBanks(map[int64]*vigie.Bank{})
 	m.snapSeq.Store(-1)
 	return m
 }
@@ -245,9 +248,18 @@ func (m *Matcher) refreshBanks(ctx context.Context) error {
 		byID[b.ID] = b
 	}
 	m.mu.Lock()
-	m.banks = byID
+	m.setBanks(byID)
 	m.mu.Unlock()
 	return nil
+}
+
+// setBanks replaces the banks, and the sets of them that most lookups ask
+// for, which are computed here rather than on every lookup. The caller
+// holds m.mu, or has the only reference to m.
+func (m *Matcher) setBanks(byID map[int64]*vigie.Bank) {
+	m.banks = byID
+	m.all = newBankSet(byID, vigie.MatchOptions{})
+	m.shareable = newBankSet(byID, vigie.MatchOptions{ShareableOnly: true})
 }
 
 // knowBanks reads the banks again if entries belong to one created since
@@ -393,11 +405,11 @@ func ParseHash(s string) (Hash, error) {
 // threshold. If any bank of kind benign matches, only the benign matches are
 // returned: the content is a known false positive.
 func (m *Matcher) Match(ctx context.Context, signals []vigie.Signal, opts vigie.MatchOptions) ([]*vigie.Match, error) {
-	banks, radius := m.allowedBanks(opts)
-	if len(banks) == 0 {
+	banks := m.allowedBanks(opts)
+	if len(banks.ids) == 0 {
 		return nil, nil
 	}
-	hits, err := m.lookup(signals, banks, radius)
+	hits, err := m.lookup(signals, banks)
 	if err != nil {
 		return nil, err
 	}
@@ -457,97 +469,153 @@ type hit struct {
 	query    vigie.Signal
 }
 
-// allowedBanks returns the enabled banks the options allow, and the largest
-// PDQ threshold among them.
-func (m *Matcher) allowedBanks(opts vigie.MatchOptions) (map[int64]*vigie.Bank, int) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	out, radius := map[int64]*vigie.Bank{}, -1
-	for id, b := range m.banks {
+// bankSet is the banks a lookup searches. It is never changed once made:
+// lookups share it.
+type bankSet struct {
+	byID   map[int64]*vigie.Bank
+	ids    []int64 // the keys of byID, in order
+	radius int     // the largest PDQ threshold, -1 if there is no bank
+	family bool    // some bank is a family bank
+}
+
+// newBankSet returns the enabled banks of banks that opts allows.
+func newBankSet(banks map[int64]*vigie.Bank, opts vigie.MatchOptions) *bankSet {
+	set := &bankSet{byID: map[int64]*vigie.Bank{}, radius: -1}
+	for id, b := range banks {
 		if !b.Enabled || (opts.ShareableOnly && !b.Kind.Shareable()) {
 			continue
 		}
 		if len(opts.Banks) > 0 && !slices.Contains(opts.Banks, b.Name) {
 			continue
 		}
-		out[id] = b
-		radius = max(radius, b.Threshold)
+		set.byID[id] = b
+		set.ids = append(set.ids, id)
+		set.radius = max(set.radius, b.Threshold)
+		set.family = set.family || b.Kind == vigie.BankFamily
 	}
-	return out, radius
+	slices.Sort(set.ids)
+	return set
+}
+
+// allowedBanks returns the enabled banks the options allow.
+func (m *Matcher) allowedBanks(opts vigie.MatchOptions) *bankSet {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	switch {
+	case len(opts.Banks) > 0:
+		return newBankSet(m.banks, opts)
+	case opts.ShareableOnly:
+		return m.shareable
+	default:
+		return m.all
+	}
 }
 
 // lookup runs every signal against its structure and keeps, per entry, the
-// closest hit within its bank's threshold.
-func (m *Matcher) lookup(signals []vigie.Signal, banks map[int64]*vigie.Bank, radius int) (map[int64]hit, error) {
-	ids := make([]int64, 0, len(banks))
-	for id := range banks {
-		ids = append(ids, id)
-	}
-	best := map[int64]hit{}
-	keep := func(h hit) {
-		if old, ok := best[h.id]; !ok || h.distance < old.distance {
-			best[h.id] = h
-		}
-	}
+// closest hit within its bank's threshold. The hits are in entry order.
+func (m *Matcher) lookup(signals []vigie.Signal, banks *bankSet) ([]hit, error) {
+	var hits []hit
 	for _, s := range signals {
 		v, err := vigie.NormalizeSignal(s.Type, s.Value)
 		if err != nil {
 			return nil, err
 		}
 		s.Value = v
-		for _, mt := range m.lookupOne(s, ids, radius) {
-			if mt.Distance <= banks[mt.Bank].Threshold {
-				keep(hit{id: mt.ID, bank: mt.Bank, distance: mt.Distance, query: s})
+		for _, mt := range m.lookupOne(s, banks) {
+			if mt.Distance <= banks.byID[mt.Bank].Threshold {
+				hits = append(hits, hit{id: mt.ID, bank: mt.Bank, distance: mt.Distance, query: s})
 			}
 		}
 	}
-	return best, nil
+	return closestHits(hits), nil
 }
 
-func (m *Matcher) lookupOne(s vigie.Signal, banks []int64, radius int) []Match {
-	raw, _ := hex.DecodeString(s.Value) // normalised: always hex
+// closestHits keeps the closest hit of each entry, the first of equals,
+// and sorts them by entry.
+func closestHits(hits []hit) []hit {
+	slices.SortStableFunc(hits, func(a, b hit) int {
+		return cmp.Or(cmp.Compare(a.id, b.id), cmp.Compare(a.distance, b.distance))
+	})
+	return slices.CompactFunc(hits, func(a, b hit) bool { return a.id == b.id })
+}
+
+// lookupOne returns the entries of banks that s matches, for PDQ within
+// the largest threshold of banks.
+func (m *Matcher) lookupOne(s vigie.Signal, banks *bankSet) []Match {
 	var out []Match
 	switch s.Type {
 	case vigie.SignalPDQ:
 		var h Hash
-		copy(h[:], raw)
-		q := Query{Hashes: []Hash{h}, Radius: radius, Banks: banks}
-		return append(m.pdq.Find(q), m.family.Find(q)...)
+		decodeHex(h[:], s.Value)
+		q := Query{Hashes: []Hash{h}, Radius: banks.radius, Banks: banks.ids}
+		out = m.pdq.Find(q)
+		// Only family banks have entries in m.family (a bank's kind never
+		// changes), so a lookup without one, as every partner's is, has
+		// nothing to find there.
+		if banks.family {
+			out = append(out, m.family.Find(q)...)
+		}
+		return out
 	case vigie.SignalMD5:
-		out = m.md5.Lookup([16]byte(raw))
+		var d [16]byte
+		decodeHex(d[:], s.Value)
+		out = m.md5.Lookup(d)
 	case vigie.SignalSHA1:
-		out = m.sha1.Lookup([20]byte(raw))
+		var d [20]byte
+		decodeHex(d[:], s.Value)
+		out = m.sha1.Lookup(d)
 	case vigie.SignalSHA256:
-		out = m.sha256.Lookup([32]byte(raw))
+		var d [32]byte
+		decodeHex(d[:], s.Value)
+		out = m.sha256.Lookup(d)
 	}
-	return slices.DeleteFunc(out, func(mt Match) bool { return !slices.Contains(banks, mt.Bank) })
+	return slices.DeleteFunc(out, func(mt Match) bool { return banks.byID[mt.Bank] == nil })
 }
 
-// resolve reads the matching entries and applies the benign rule.
-func (m *Matcher) resolve(ctx context.Context, hits map[int64]hit, banks map[int64]*vigie.Bank) ([]*vigie.Match, error) {
+// decodeHex decodes the hex digits s, at most 64, into dst, which is
+// len(s)/2 bytes long, and reports whether they were all hex. It runs on
+// every lookup: the copy of s is made on the stack, where hex.DecodeString
+// would allocate one and its result.
+func decodeHex(dst []byte, s string) bool {
+	var buf [64]byte
+	if len(s) > len(buf) || len(s) != 2*len(dst) {
+		return false
+	}
+	n, err := hex.Decode(dst, buf[:copy(buf[:], s)])
+	return err == nil && n == len(dst)
+}
+
+// resolve reads the entries of hits, which are in entry order, and applies
+// the benign rule.
+func (m *Matcher) resolve(ctx context.Context, hits []hit, banks *bankSet) ([]*vigie.Match, error) {
 	if len(hits) == 0 {
 		return nil, nil
 	}
-	ids := make([]int64, 0, len(hits))
 	benign := false
-	for id, h := range hits {
-		ids = append(ids, id)
-		benign = benign || banks[h.bank].Kind == vigie.BankBenign
+	for _, h := range hits {
+		benign = benign || banks.byID[h.bank].Kind == vigie.BankBenign
 	}
-	entries, err := m.findEntries(ctx, ids)
+	entries, err := m.findEntries(ctx, hits)
 	if err != nil {
 		return nil, err
 	}
-	var out []*vigie.Match
+	out := make([]*vigie.Match, 0, len(entries))
 	for _, e := range entries {
-		h := hits[e.ID]
-		b := banks[h.bank]
+		i, ok := slices.BinarySearchFunc(hits, e.ID, func(h hit, id int64) int { return cmp.Compare(h.id, id) })
+		if !ok {
+			continue // not asked for
+		}
+		h := hits[i]
+		b := banks.byID[h.bank]
 		// An entry changed since the index last synced is not trusted.
 		if e.Status != vigie.EntryActive || (benign && b.Kind != vigie.BankBenign) {
 			continue
 		}
-		e := *e // cached entries are shared; callers get their own copy
-		out = append(out, &vigie.Match{Bank: b, Entry: &e, Distance: h.distance, Query: h.query})
+		// Cached entries are shared: callers get their own copy, made in
+		// the same allocation as the match.
+		r := &resolved{entry: *e}
+		r.match = vigie.Match{Bank: b, Entry: &r.entry, Distance: h.distance, Query: h.query}
+		out = append(out, &r.match)
 	}
 	slices.SortFunc(out, func(a, b *vigie.Match) int {
 		if a.Distance != b.Distance {
@@ -558,13 +626,23 @@ func (m *Matcher) resolve(ctx context.Context, hits map[int64]hit, banks map[int
 	return out, nil
 }
 
-// findEntries returns the entries with these ids, from the cache when it
-// holds them, else from the database.
-func (m *Matcher) findEntries(ctx context.Context, ids []int64) ([]*vigie.BankEntry, error) {
+// resolved is a match and the copy of its entry it points to.
+type resolved struct {
+	match vigie.Match
+	entry vigie.BankEntry
+}
+
+// findEntries returns the entries of hits, from the cache when it holds
+// them, else from the database.
+func (m *Matcher) findEntries(ctx context.Context, hits []hit) ([]*vigie.BankEntry, error) {
 	if m.EntryCacheSize <= 0 {
+		ids := make([]int64, 0, len(hits))
+		for _, h := range hits {
+			ids = append(ids, h.id)
+		}
 		return m.Banks.FindEntriesByID(ctx, ids)
 	}
-	found, missing, gen := m.entries.get(ids)
+	found, missing, gen := m.entries.get(hits)
 	if len(missing) == 0 {
 		return found, nil
 	}
@@ -586,16 +664,17 @@ type entryCache struct {
 	byID map[int64]*vigie.BankEntry
 }
 
-// get returns the cached entries among ids, the ids it does not hold, and
-// the generation to pass to put with what is read for them.
-func (c *entryCache) get(ids []int64) (found []*vigie.BankEntry, missing []int64, gen uint64) {
+// get returns the cached entries of hits, the ids of those it does not
+// hold, and the generation to pass to put with what is read for them.
+func (c *entryCache) get(hits []hit) (found []*vigie.BankEntry, missing []int64, gen uint64) {
+	found = make([]*vigie.BankEntry, 0, len(hits))
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, id := range ids {
-		if e, ok := c.byID[id]; ok {
+	for _, h := range hits {
+		if e, ok := c.byID[h.id]; ok {
 			found = append(found, e)
 		} else {
-			missing = append(missing, id)
+			missing = append(missing, h.id)
 		}
 	}
 	return found, missing, c.gen

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -209,6 +210,120 @@ func TestMatcher_FloodGuard(t *testing.T) {
 		}
 		if got := f.match(t, vigie.MatchOptions{Banks: []string{"known"}}, pdqSig(hashA)); len(got) != 0 {
 			t.Fatalf("quarantined entry still matches: %v", got)
+		}
+	})
+}
+
+// TestMatcher_BankChanges checks that lookups see a bank disabled or enabled
+// again from the next Sync on, whether they name banks or not, for staff
+// and for partners, and that partners never see a family bank.
+func TestMatcher_BankChanges(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, dsn string) {
+		f := setup(t, dsn)
+		partners := vigie.MatchOptions{ShareableOnly: true}
+		named := vigie.MatchOptions{ShareableOnly: true, Banks: []string{"known", "strict", "family"}}
+		check := func(t *testing.T, want string) {
+			t.Helper()
+			for _, opts := range []vigie.MatchOptions{{}, partners, named} {
+				if got := strings.Join(f.match(t, opts, pdqSig(hashA)), " "); got != want {
+					t.Fatalf("options %+v: matches = %q, want %q", opts, got, want)
+				}
+			}
+		}
+		setEnabled := func(t *testing.T, b *vigie.Bank, on bool) {
+			b.Enabled = on
+			if err := f.banks.UpdateBank(f.ctx, b); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.m.Sync(f.ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check(t, "known/pdq@0 strict/pdq@0")
+		setEnabled(t, f.known, false)
+		check(t, "strict/pdq@0")
+		setEnabled(t, f.known, true)
+		check(t, "known/pdq@0 strict/pdq@0")
+		for _, opts := range []vigie.MatchOptions{partners, named, {ShareableOnly: true, Banks: []string{"family"}}} {
+			if got := f.match(t, opts, pdqSig(hashB), pdqSig(hashA)); strings.Contains(strings.Join(got, " "), "family") {
+				t.Fatalf("options %+v: a partner sees the family bank: %v", opts, got)
+			}
+		}
+		if got := strings.Join(f.match(t, vigie.MatchOptions{Banks: []string{"family"}}, pdqSig(hashB)), " "); got != "family/pdq@0" {
+			t.Fatalf("staff lookup in the family bank = %q, want family/pdq@0", got)
+		}
+	})
+}
+
+// TestMatcher_ClosestSignal checks that an entry several signals match is
+// returned once, with the smallest distance and the signal at it.
+func TestMatcher_ClosestSignal(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, dsn string) {
+		f := setup(t, dsn)
+		far, near := flip(hashA, 20), flip(hashA, 5)
+		ms, err := f.m.Match(f.ctx, []vigie.Signal{pdqSig(far), pdqSig(near), pdqSig(flip(hashA, 7))}, vigie.MatchOptions{Banks: []string{"known"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ms) != 1 || ms[0].Distance != 5 || ms[0].Query.Value != near {
+			t.Fatalf("matches = %+v, want one at distance 5 for %s", ms, near)
+		}
+	})
+}
+
+// TestMatcher_ConcurrentBankChanges runs lookups while Sync replaces the
+// banks, for the race detector: lookups share the sets of banks.
+func TestMatcher_ConcurrentBankChanges(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, dsn string) {
+		f := setup(t, dsn)
+		var wg sync.WaitGroup
+		done := make(chan struct{})
+		for range 4 {
+			wg.Go(func() {
+				for {
+					select {
+					case <-done:
+						return
+					default:
+					}
+					ms, err := f.m.Match(f.ctx, []vigie.Signal{pdqSig(hashA), pdqSig(hashB)}, vigie.MatchOptions{ShareableOnly: true})
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					for _, m := range ms {
+						if m.Bank.Kind == vigie.BankFamily || !m.Bank.Enabled {
+							t.Errorf("partner lookup returned %s/%d", m.Bank.Name, m.Entry.ID)
+							return
+						}
+					}
+				}
+			})
+		}
+		for i := range 20 {
+			f.strict.Enabled = i%2 == 1
+			if err := f.banks.UpdateBank(f.ctx, f.strict); err != nil {
+				t.Error(err)
+				break
+			}
+			if _, err := f.m.Sync(f.ctx); err != nil {
+				t.Error(err)
+				break
+			}
+		}
+		close(done)
+		wg.Wait()
+	})
+}
+
+// TestMatcher_NoEntryCache checks lookups that read every matched entry
+// from the database.
+func TestMatcher_NoEntryCache(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, dsn string) {
+		f := setup(t, dsn)
+		f.m.EntryCacheSize = 0
+		if got := strings.Join(f.match(t, vigie.MatchOptions{}, pdqSig(hashA)), " "); got != "known/pdq@0 strict/pdq@0" {
+			t.Fatalf("matches = %q, want known/pdq@0 strict/pdq@0", got)
 		}
 	})
 }
