@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/sha256"
 	"sync"
 	"time"
 
@@ -17,14 +18,19 @@ type keyCache struct {
 	now func() time.Time
 
 	mu    sync.Mutex
-	keys  map[string]cachedKey // by hash
-	usage map[int64]keyUsage   // not yet written
+	keys  map[string]*cachedKey // by hash
+	usage map[int64]keyUsage    // not yet written
 }
 
+// cachedKey is a key as read at fetched. It is never changed once made:
+// requests share it.
 type cachedKey struct {
-	key     *vigie.APIKey
-	user    *vigie.User
-	actor   string // whom the audit log names for requests with the key
+	key  *vigie.APIKey
+	user *vigie.User
+	// actor is a context that holds only whom the audit log names for
+	// requests with the key, made once here rather than on every request
+	// (see partnerContext).
+	actor   context.Context
 	fetched time.Time
 }
 
@@ -34,27 +40,43 @@ type keyUsage struct {
 }
 
 func newKeyCache(ttl time.Duration, now func() time.Time) *keyCache {
-	return &keyCache{ttl: ttl, now: now, keys: map[string]cachedKey{}, usage: map[int64]keyUsage{}}
+	return &keyCache{ttl: ttl, now: now, keys: map[string]*cachedKey{}, usage: map[int64]keyUsage{}}
 }
 
-// find returns the key with that hash, from memory when it was read less
-// than TTL ago.
-func (c *keyCache) find(ctx context.Context, svc vigie.APIKeyService, hash []byte) (cachedKey, error) {
+// use returns the key with that hash (see hashAPIKey), from memory when
+// it was read less than TTL ago, and counts one request of it. A key in
+// memory is found and counted under one lock.
+func (c *keyCache) use(ctx context.Context, svc vigie.APIKeyService, hash [sha256.Size]byte) (*cachedKey, error) {
 	now := c.now()
 	c.mu.Lock()
-	ck, ok := c.keys[string(hash)]
+	ck, ok := c.keys[string(hash[:])]
+	fresh := ok && now.Sub(ck.fetched) < c.ttl
+	if fresh {
+		c.countLocked(ck.key.ID, now)
+	}
 	c.mu.Unlock()
-	if ok && now.Sub(ck.fetched) < c.ttl {
+	if fresh {
 		return ck, nil
 	}
-	k, u, err := svc.FindAPIKeyByHash(ctx, hash)
+	ck, err := c.fill(ctx, svc, string(hash[:]), now)
 	if err != nil {
-		return cachedKey{}, err
+		return nil, err
 	}
-	ck = cachedKey{key: k, user: u, actor: "apikey:" + itoa(k.ID) + " (" + u.Username + ")", fetched: now}
+	c.used(ck.key.ID)
+	return ck, nil
+}
+
+// fill reads the key with that hash from the database and caches it.
+func (c *keyCache) fill(ctx context.Context, svc vigie.APIKeyService, hash string, now time.Time) (*cachedKey, error) {
+	k, u, err := svc.FindAPIKeyByHash(ctx, []byte(hash))
+	if err != nil {
+		return nil, err
+	}
+	actor := "apikey:" + itoa(k.ID) + " (" + u.Username + ")"
+	ck := &cachedKey{key: k, user: u, actor: vigie.NewContextWithActor(context.Background(), actor), fetched: now}
 	if c.ttl > 0 {
 		c.mu.Lock()
-		c.keys[string(hash)] = ck
+		c.keys[hash] = ck
 		c.mu.Unlock()
 	}
 	return ck, nil
@@ -63,11 +85,16 @@ func (c *keyCache) find(ctx context.Context, svc vigie.APIKeyService, hash []byt
 // used counts one request of key id.
 func (c *keyCache) used(id int64) {
 	c.mu.Lock()
+	c.countLocked(id, c.now())
+	c.mu.Unlock()
+}
+
+// countLocked counts one request of key id at now; the caller holds c.mu.
+func (c *keyCache) countLocked(id int64, now time.Time) {
 	u := c.usage[id]
 	u.n++
-	u.last = c.now()
+	u.last = now
 	c.usage[id] = u
-	c.mu.Unlock()
 }
 
 // flush writes the counted use to the database. Use it could not write

@@ -227,7 +227,7 @@ func (s *Server) requireAPIKey(next http.HandlerFunc) http.Handler {
 			s.jsonError(w, r, vigie.Errorf(vigie.EUNAUTHORIZED, "send a partner API key as Authorization: Bearer vigie_…"))
 			return
 		}
-		ck, err := s.keys.find(r.Context(), s.APIKeys, HashAPIKey(key))
+		ck, err := s.keys.use(r.Context(), s.APIKeys, hashAPIKey(key))
 		if err != nil {
 			if vigie.ErrorCode(err) == vigie.ENOTFOUND {
 				err = vigie.Errorf(vigie.EUNAUTHORIZED, "this API key is unknown or revoked")
@@ -235,21 +235,40 @@ func (s *Server) requireAPIKey(next http.HandlerFunc) http.Handler {
 			s.jsonError(w, r, err)
 			return
 		}
-		s.countKeyUse(r.Context(), ck.key.ID)
+		s.writeKeyUse(r.Context(), ck.key.ID)
 		if s.Logger.Enabled(r.Context(), slog.LevelDebug) {
 			s.Logger.Debug("api request", "route", r.Pattern, "apikey", ck.key.ID, "partner", ck.user.Username)
 		}
-		ctx := context.WithValue(r.Context(), ctxAPIKey, ck.key)
-		ctx = context.WithValue(ctx, ctxUser, ck.user)
-		ctx = vigie.NewContextWithActor(ctx, ck.actor)
-		next(w, r.WithContext(ctx))
+		next(w, r.WithContext(&partnerContext{r.Context(), ck}))
 	})
 }
 
-// countKeyUse attributes a request to a key: at once when KeyUseFlush is 0,
-// else in memory, written every KeyUseFlush by the server.
-func (s *Server) countKeyUse(ctx context.Context, id int64) {
-	s.keys.used(id)
+// partnerContext is the context of a request with a partner key: its key,
+// user and audit actor in one value, rather than in three nested contexts
+// made on every request. It answers as they would: its own keys first,
+// then its parent's.
+type partnerContext struct {
+	context.Context
+	ck *cachedKey
+}
+
+// Value returns the key, its user, the actor, or the parent's value of key.
+func (c *partnerContext) Value(key any) any {
+	switch key {
+	case ctxAPIKey:
+		return c.ck.key
+	case ctxUser:
+		return c.ck.user
+	}
+	if v := c.ck.actor.Value(key); v != nil {
+		return v
+	}
+	return c.Context.Value(key)
+}
+
+// writeKeyUse writes the requests keys.use counted when KeyUseFlush is 0;
+// else the server writes them every KeyUseFlush.
+func (s *Server) writeKeyUse(ctx context.Context, id int64) {
 	if s.KeyUseFlush > 0 {
 		return
 	}

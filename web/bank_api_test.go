@@ -294,6 +294,22 @@ func TestAPIAddEntries(t *testing.T) {
 			t.Fatalf("the added entry does not match: %s", body)
 		}
 	})
+	t.Run("AuditedAsTheKey", func(t *testing.T) {
+		ctx := context.Background()
+		k, _, err := f.ts.APIKeys.FindAPIKeyByHash(ctx, web.HashAPIKey(f.writeKey))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprintf("apikey:%d (platform)", k.ID)
+		es, err := f.ts.Banks.FindEntries(ctx, vigie.EntryFilter{BankID: f.known.ID, Value: flipBits(f.knownFP.PDQ, 100)})
+		if err != nil || len(es) != 1 || es[0].AddedBy != want {
+			t.Fatalf("entries=%v err=%v, want one added by %q", es, err, want)
+		}
+		audit, err := f.ts.Audit.FindAuditEntries(ctx, vigie.AuditFilter{Action: "bank.entries_add"})
+		if err != nil || len(audit) == 0 || audit[len(audit)-1].Actor != want {
+			t.Fatalf("audit=%v err=%v, want the last import by %q", audit, err, want)
+		}
+	})
 	t.Run("ErrFamilyBankInvisible", func(t *testing.T) {
 		if st, _ := f.call(t, f.writeKey, "POST", "/api/v1/banks/families/entries", "application/json", strings.NewReader(body)); st != 404 {
 			t.Fatalf("status=%d", st)

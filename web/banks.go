@@ -178,15 +178,24 @@ func (s *Server) handleAPIAddEntries(w http.ResponseWriter, r *http.Request) {
 }
 
 func parseNewEntry(ne newEntry) (*vigie.BankEntry, error) {
-	t, err := vigie.ParseSignalType(ne.SignalType)
+	sig, err := parseSignal(ne.SignalType, ne.Value)
 	if err != nil {
 		return nil, err
 	}
-	v, err := vigie.NormalizeSignal(t, ne.Value)
+	return &vigie.BankEntry{Signal: sig.Type, Value: sig.Value, Metadata: ne.Metadata}, nil
+}
+
+// parseSignal returns the signal of that type name and value, normalised.
+func parseSignal(signalType, value string) (vigie.Signal, error) {
+	t, err := vigie.ParseSignalType(signalType)
 	if err != nil {
-		return nil, err
+		return vigie.Signal{}, err
 	}
-	return &vigie.BankEntry{Signal: t, Value: v, Metadata: ne.Metadata}, nil
+	v, err := vigie.NormalizeSignal(t, value)
+	if err != nil {
+		return vigie.Signal{}, err
+	}
+	return vigie.Signal{Type: t, Value: v}, nil
 }
 
 // decodeJSON reads one JSON value of at most limit bytes into v.
@@ -233,7 +242,8 @@ func (s *Server) handleAPILookup(w http.ResponseWriter, r *http.Request) {
 		s.jsonError(w, r, err)
 		return
 	}
-	matches, err := s.Matcher.Match(r.Context(), signals, vigie.MatchOptions{ShareableOnly: true, Banks: splitList(r.URL.Query().Get("banks"))})
+	banks := splitList(newQuery(r.URL.RawQuery).Get("banks"))
+	matches, err := s.Matcher.Match(r.Context(), signals, vigie.MatchOptions{ShareableOnly: true, Banks: banks})
 	if err != nil {
 		s.jsonError(w, r, err)
 		return
@@ -272,11 +282,11 @@ func (s *Server) lookupInput(w http.ResponseWriter, r *http.Request) ([]vigie.Si
 	if err != nil {
 		return nil, nil, err
 	}
-	e, err := parseNewEntry(newEntry{SignalType: raw.SignalType, Value: raw.Value})
+	sig, err := parseSignal(raw.SignalType, raw.Value)
 	if err != nil {
 		return nil, nil, err
 	}
-	return []vigie.Signal{{Type: e.Signal, Value: e.Value}}, nil, nil
+	return []vigie.Signal{sig}, nil, nil
 }
 
 // fingerprintUpload hashes the one file of a multipart upload, read from the
@@ -327,6 +337,9 @@ func multipartError(err error) error {
 }
 
 func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
 	var out []string
 	for _, v := range strings.Split(s, ",") {
 		if v = strings.TrimSpace(v); v != "" {

@@ -2,10 +2,10 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,32 +36,34 @@ func writeHMA(w http.ResponseWriter, status int, v any) {
 	w.Write(buf.Bytes())
 }
 
-// writeHMAMatches writes bank name → matches, the answer of every lookup,
-// byte for byte as writeHMA would, without reflection.
-func writeHMAMatches(w http.ResponseWriter, byBank map[string][]hmaMatch) {
-	names := make([]string, 0, len(byBank))
-	for name := range byBank {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	b := make([]byte, 0, 16+64*len(byBank))
+// writeHMAMatches writes the answer of a lookup, bank name → matches, byte
+// for byte as writeHMA(w, 200, hmaByBank(matches)) would, without
+// reflection or a map. It sorts matches by bank name, then entry.
+func writeHMAMatches(w http.ResponseWriter, matches []*vigie.Match) {
+	slices.SortFunc(matches, func(a, b *vigie.Match) int {
+		return cmp.Or(strings.Compare(a.Bank.Name, b.Bank.Name), cmp.Compare(a.Entry.ID, b.Entry.ID))
+	})
+	b := make([]byte, 0, 16+64*len(matches))
 	b = append(b, '{')
-	for i, name := range names {
-		if i > 0 {
+	for i, m := range matches {
+		sameBank := i > 0 && m.Bank.Name == matches[i-1].Bank.Name
+		switch {
+		case sameBank:
 			b = append(b, ',')
+		case i > 0:
+			b = append(b, "],"...)
 		}
-		b = appendJSONString(b, name, false)
-		b = append(b, ":["...)
-		for j, m := range byBank[name] {
-			if j > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, `{"bank_content_id":`...)
-			b = strconv.AppendInt(b, m.BankContentID, 10)
-			b = append(b, `,"distance":`...)
-			b = appendJSONString(b, m.Distance, false)
-			b = append(b, '}')
+		if !sameBank {
+			b = appendJSONString(b, m.Bank.Name, false)
+			b = append(b, ":["...)
 		}
+		b = append(b, `{"bank_content_id":`...)
+		b = strconv.AppendInt(b, m.Entry.ID, 10)
+		b = append(b, `,"distance":"`...)
+		b = strconv.AppendInt(b, int64(m.Distance), 10)
+		b = append(b, `"}`...)
+	}
+	if len(matches) > 0 {
 		b = append(b, ']')
 	}
 	b = append(b, "}\n"...)
@@ -79,7 +81,7 @@ var hmaSignalTypes = map[string]vigie.SignalType{"pdq": vigie.SignalPDQ, "video_
 
 // hmaSignal validates the signal_type and signal parameters of query q as
 // HMA does, writing HMA's error on failure.
-func hmaSignal(w http.ResponseWriter, q url.Values) (vigie.Signal, bool) {
+func hmaSignal(w http.ResponseWriter, q query) (vigie.Signal, bool) {
 	name, value := q.Get("signal_type"), q.Get("signal")
 	if q.Get("url") != "" {
 		hmaError(w, http.StatusForbidden, "Hashing is disabled, missing role")
@@ -102,13 +104,14 @@ func hmaSignal(w http.ResponseWriter, q url.Values) (vigie.Signal, bool) {
 	return vigie.Signal{Type: t, Value: v}, true
 }
 
-// hmaLookup returns bank name → matches for the signals of one content,
-// in the banks named by the banks parameter of query q (all if none).
-func (s *Server) hmaLookup(ctx context.Context, q url.Values, signals []vigie.Signal) (map[string][]hmaMatch, error) {
-	matches, err := s.Matcher.Match(ctx, signals, vigie.MatchOptions{ShareableOnly: true, Banks: splitList(q.Get("banks"))})
-	if err != nil {
-		return nil, err
-	}
+// hmaMatches returns the matches of the signals of one content, in the
+// banks named by the banks parameter of query q (all if none).
+func (s *Server) hmaMatches(ctx context.Context, q query, signals []vigie.Signal) ([]*vigie.Match, error) {
+	return s.Matcher.Match(ctx, signals, vigie.MatchOptions{ShareableOnly: true, Banks: splitList(q.Get("banks"))})
+}
+
+// hmaByBank returns bank name → matches, each bank's in entry order.
+func hmaByBank(matches []*vigie.Match) map[string][]hmaMatch {
 	out := map[string][]hmaMatch{}
 	for _, m := range matches {
 		out[m.Bank.Name] = append(out[m.Bank.Name], hmaMatch{BankContentID: m.Entry.ID, Distance: strconv.Itoa(m.Distance)})
@@ -116,23 +119,23 @@ func (s *Server) hmaLookup(ctx context.Context, q url.Values, signals []vigie.Si
 	for _, ms := range out {
 		slices.SortFunc(ms, func(a, b hmaMatch) int { return int(a.BankContentID - b.BankContentID) })
 	}
-	return out, nil
+	return out
 }
 
 // handleHMALookup is HMA's GET /m/lookup with signal_type and signal: the
 // matches by bank, for enabled banks and entries.
 func (s *Server) handleHMALookup(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	q := newQuery(r.URL.RawQuery)
 	sig, ok := hmaSignal(w, q)
 	if !ok {
 		return
 	}
-	out, err := s.hmaLookup(r.Context(), q, []vigie.Signal{sig})
+	matches, err := s.hmaMatches(r.Context(), q, []vigie.Signal{sig})
 	if err != nil {
 		s.hmaInternal(w, r, err)
 		return
 	}
-	writeHMAMatches(w, out)
+	writeHMAMatches(w, matches)
 }
 
 // handleHMALookupPost is HMA's POST /m/lookup: one image in a multipart
@@ -145,10 +148,12 @@ func (s *Server) handleHMALookupPost(w http.ResponseWriter, r *http.Request) {
 	}
 	out := map[string]map[string][]hmaMatch{}
 	if fp.PDQ != "" {
-		if out["pdq"], err = s.hmaLookup(r.Context(), r.URL.Query(), []vigie.Signal{{Type: vigie.SignalPDQ, Value: fp.PDQ}}); err != nil {
+		matches, err := s.hmaMatches(r.Context(), newQuery(r.URL.RawQuery), []vigie.Signal{{Type: vigie.SignalPDQ, Value: fp.PDQ}})
+		if err != nil {
 			s.hmaInternal(w, r, err)
 			return
 		}
+		out["pdq"] = hmaByBank(matches)
 	}
 	writeHMA(w, http.StatusOK, out)
 }
@@ -156,18 +161,18 @@ func (s *Server) handleHMALookupPost(w http.ResponseWriter, r *http.Request) {
 // handleHMARawLookup is HMA's GET /m/raw_lookup: a flat list of matching
 // content ids, or of {bank_content_id, distance} with include_distance.
 func (s *Server) handleHMARawLookup(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	q := newQuery(r.URL.RawQuery)
 	sig, ok := hmaSignal(w, q)
 	if !ok {
 		return
 	}
-	byBank, err := s.hmaLookup(r.Context(), q, []vigie.Signal{sig})
+	matches, err := s.hmaMatches(r.Context(), q, []vigie.Signal{sig})
 	if err != nil {
 		s.hmaInternal(w, r, err)
 		return
 	}
 	var all []hmaMatch
-	for _, ms := range byBank {
+	for _, ms := range hmaByBank(matches) {
 		all = append(all, ms...)
 	}
 	slices.SortFunc(all, func(a, b hmaMatch) int { return int(a.BankContentID - b.BankContentID) })

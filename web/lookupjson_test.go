@@ -15,29 +15,34 @@ import (
 // TestWriteHMAMatches checks that the hand-written lookup answer is the
 // encoder's, byte for byte and header for header.
 func TestWriteHMAMatches(t *testing.T) {
+	type m struct {
+		bank     string
+		entry    int64
+		distance int
+	}
 	for _, tc := range []struct {
-		name   string
-		byBank map[string][]hmaMatch
+		name    string
+		matches []m
 	}{
-		{"Empty", map[string][]hmaMatch{}},
-		{"OneMatch", map[string][]hmaMatch{"ncmec": {{BankContentID: 42, Distance: "8"}}}},
-		{"SortedBanks", map[string][]hmaMatch{
-			"zeta":  {{BankContentID: 3, Distance: "0"}, {BankContentID: 9, Distance: "31"}},
-			"Alpha": {{BankContentID: 1, Distance: "12"}},
-			"alpha": {{BankContentID: 2, Distance: "128"}},
-			"a.b-c": {},
-		}},
-		{"EscapedNames", map[string][]hmaMatch{
-			`quote"back\slash`: {{BankContentID: 1, Distance: "1"}},
-			"<html>&amp;":      {{BankContentID: 2, Distance: "2"}},
-			"tab\tnl\nnul\x00": {{BankContentID: 3, Distance: "3"}},
-			"été\u2028\u2029":  {{BankContentID: 4, Distance: "4"}},
-			"bad\xffutf8\x7f":  {{BankContentID: 5, Distance: "5"}},
-		}},
+		{"Empty", nil},
+		{"OneMatch", []m{{"ncmec", 42, 8}}},
+		{"SortedBanks", []m{{"zeta", 9, 0}, {"alpha", 2, 128}, {"zeta", 3, 31}, {"Alpha", 1, 12},
+			{"zeta", 1 << 40, 1}, {"a.b-c", 7, 0}}},
+		{"EscapedNames", []m{{`quote"back\slash`, 1, 1}, {"<html>&amp;", 2, 2}, {"tab\tnl\nnul\x00", 3, 3},
+			{"été\u2028\u2029", 4, 4}, {"bad\xffutf8\x7f", 5, 5}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sameResponse(t, func(w http.ResponseWriter) { writeHMAMatches(w, tc.byBank) },
-				func(w http.ResponseWriter) { writeHMA(w, 200, tc.byBank) })
+			banks := map[string]*vigie.Bank{}
+			var matches []*vigie.Match
+			for _, tm := range tc.matches {
+				if banks[tm.bank] == nil {
+					banks[tm.bank] = &vigie.Bank{Name: tm.bank}
+				}
+				matches = append(matches, &vigie.Match{Bank: banks[tm.bank], Entry: &vigie.BankEntry{ID: tm.entry}, Distance: tm.distance})
+			}
+			want := hmaByBank(matches) // before writeHMAMatches sorts matches
+			sameResponse(t, func(w http.ResponseWriter) { writeHMAMatches(w, matches) },
+				func(w http.ResponseWriter) { writeHMA(w, 200, want) })
 		})
 	}
 }

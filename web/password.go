@@ -54,6 +54,16 @@ func GenerateAPIKey() (key, prefix string, hash []byte) {
 
 // HashAPIKey returns the stored form of a key.
 func HashAPIKey(key string) []byte {
-	h := sha256.Sum256([]byte(key))
+	h := hashAPIKey(key)
 	return h[:]
+}
+
+// hashAPIKey is HashAPIKey for every partner request: a key of usual
+// length is copied to the stack, not to a []byte on the heap.
+func hashAPIKey(key string) [sha256.Size]byte {
+	var buf [64]byte
+	if len(key) > len(buf) {
+		return sha256.Sum256([]byte(key))
+	}
+	return sha256.Sum256(append(buf[:0], key...))
 }
