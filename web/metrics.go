@@ -4,7 +4,9 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -15,6 +17,34 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	logins   *prometheus.CounterVec
+
+	byRequest sync.Map // requestKey → requestMetrics
+}
+
+// requestKey is a request's method and status code.
+type requestKey struct {
+	method string
+	status int
+}
+
+// requestMetrics are the series that count and time requests of one
+// method and status.
+type requestMetrics struct {
+	count    prometheus.Counter
+	duration prometheus.Observer
+}
+
+// forRequest returns the series of requests of method and status. They
+// are kept once looked up: a lookup in the vectors hashes and checks the
+// label values, on every request.
+func (m *metrics) forRequest(method string, status int) requestMetrics {
+	key := requestKey{method, status}
+	if rm, ok := m.byRequest.Load(key); ok {
+		return rm.(requestMetrics)
+	}
+	rm := requestMetrics{m.requests.WithLabelValues(method, strconv.Itoa(status)), m.duration.WithLabelValues(method)}
+	m.byRequest.Store(key, rm)
+	return rm
 }
 
 func newMetrics(reg *prometheus.Registry) (*metrics, error) {

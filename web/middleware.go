@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
 
@@ -76,8 +75,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			pattern = "unmatched"
 		}
 		d := time.Since(start)
-		s.metrics.requests.WithLabelValues(r.Method, strconv.Itoa(sw.status)).Inc()
-		s.metrics.duration.WithLabelValues(r.Method).Observe(d.Seconds())
+		rm := s.metrics.forRequest(r.Method, sw.status)
+		rm.count.Inc()
+		rm.duration.Observe(d.Seconds())
 		// Checked first: building the attributes costs allocations on
 		// every request, logged or not.
 		if s.Logger.Enabled(r.Context(), slog.LevelDebug) {
