@@ -111,13 +111,13 @@ func (m *Matcher) Load(ctx context.Context) error {
 	if err := m.refreshBanks(ctx); err != nil {
 		return err
 	}
-	var bulk []Entry
-	seq, err := m.eachPage(ctx, vigie.EntryFilter{}, func(page []*vigie.BankEntry) (err error) {
+	var chunks entryChunks
+	seq, err := m.eachPage(ctx, vigie.EntryFilter{}, func(page []*vigie.BankEntry) error {
 		if err := m.knowBanks(ctx, page); err != nil {
 			return err
 		}
 		for _, e := range page {
-			if bulk, err = m.collect(bulk, e); err != nil {
+			if err := m.collect(&chunks, e); err != nil {
 				return err
 			}
 		}
@@ -126,7 +126,7 @@ func (m *Matcher) Load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	bulk, family := m.splitFamily(bulk)
+	bulk, family := m.splitFamily(chunks.join())
 	if err := m.family.Load(family); err != nil {
 		return err
 	}
@@ -302,21 +302,56 @@ func (m *Matcher) pdqFor(bank int64) *Index {
 	return m.pdq
 }
 
-// collect appends an active PDQ entry to bulk, for a bulk load, and applies
-// any other entry.
-func (m *Matcher) collect(bulk []Entry, e *vigie.BankEntry) ([]Entry, error) {
+// collect adds e to chunks if it is an active PDQ entry, to be loaded in
+// bulk, and applies any other entry at once.
+func (m *Matcher) collect(chunks *entryChunks, e *vigie.BankEntry) error {
 	if e.Signal != vigie.SignalPDQ {
 		m.apply(e)
-		return bulk, nil
+		return nil
 	}
 	if e.Status != vigie.EntryActive {
-		return bulk, nil
+		return nil
 	}
 	h, err := ParseHash(e.Value)
 	if err != nil {
-		return nil, fmt.Errorf("entry %d: %w", e.ID, err)
+		return fmt.Errorf("entry %d: %w", e.ID, err)
 	}
-	return append(bulk, Entry{ID: e.ID, Bank: e.BankID, Hash: h}), nil
+	chunks.add(Entry{ID: e.ID, Bank: e.BankID, Hash: h})
+	return nil
+}
+
+// entryChunks collects entries in arrays of a fixed size and joins them
+// once at the end. Appending millions of entries to one slice instead
+// copies it at every doubling (about 1 GB in all at 10M entries), faulting
+// in fresh pages each time, and the garbage collector waits on each copy,
+// which cannot be preempted: that was about a third of a first start.
+type entryChunks struct {
+	full [][]Entry
+	last []Entry
+	n    int
+}
+
+// entryChunk is the number of entries in a chunk: 3 MB.
+const entryChunk = 1 << 16
+
+func (c *entryChunks) add(e Entry) {
+	if len(c.last) == cap(c.last) {
+		if c.last != nil {
+			c.full = append(c.full, c.last)
+		}
+		c.last = make([]Entry, 0, entryChunk)
+	}
+	c.last = append(c.last, e)
+	c.n++
+}
+
+// join returns the entries collected, in order, in one array.
+func (c *entryChunks) join() []Entry {
+	out := make([]Entry, 0, c.n)
+	for _, chunk := range c.full {
+		out = append(out, chunk...)
+	}
+	return append(out, c.last...)
 }
 
 // splitFamily moves the entries of family banks out of bulk, in place, and

@@ -296,11 +296,11 @@ func (m *Matcher) loadFamily(ctx context.Context) error {
 	m.mu.RLock()
 	family := m.familyBanksLocked()
 	m.mu.RUnlock()
-	var bulk []Entry
+	var chunks entryChunks
 	for bank := range family {
-		_, err := m.eachPage(ctx, vigie.EntryFilter{BankID: bank}, func(page []*vigie.BankEntry) (err error) {
+		_, err := m.eachPage(ctx, vigie.EntryFilter{BankID: bank}, func(page []*vigie.BankEntry) error {
 			for _, e := range page {
-				if bulk, err = m.collect(bulk, e); err != nil {
+				if err := m.collect(&chunks, e); err != nil {
 					return err
 				}
 			}
@@ -310,5 +310,5 @@ func (m *Matcher) loadFamily(ctx context.Context) error {
 			return err
 		}
 	}
-	return m.family.Load(bulk)
+	return m.family.Load(chunks.join())
 }
