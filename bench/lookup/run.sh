@@ -3,9 +3,10 @@
 #
 #   bench/lookup/run.sh [-n 10000000] [-d 20s] [-c 8] [-t 1] [-q 10000] [-p 18080] [-D DIR]
 #
-# -D DIR reuses the data folder DIR of an earlier run with the same -n (kept,
-# not removed; an import of 10M hashes takes 20 minutes or more): generation
-# writes the same queries, import is skipped.
+# -D DIR keeps the data folder in DIR instead of a temporary folder: the
+# first run with a DIR that holds no database imports into it, and later
+# runs with the same -n reuse it (an import of 10M hashes takes 20 minutes
+# or more): generation writes the same queries, import is skipped.
 #
 # Builds vigie, generates N uniform random PDQ hashes (bench/lookup/main.go,
 # deterministic), imports them into a bank of a fresh data folder (timed),
@@ -61,7 +62,7 @@ echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f
 echo "settings: n=$n queries=$queries duration=$dur connections=$conns wrk threads=$threads"
 
 t=$(now)
-if [ -n "$reuse" ]; then
+if [ -n "$reuse" ] && [ -f "$reuse/vigie.db" ]; then
 	"$work/gen" -n "$n" -queries "$queries" -hashes /dev/null -queries-out "$work/queries.txt"
 	echo "generate (queries only, reusing $reuse): $(since "$t") s"
 	export VIGIE_DATA=$reuse
@@ -71,13 +72,13 @@ if [ -n "$reuse" ]; then
 else
 	"$work/gen" -n "$n" -queries "$queries" -hashes "$work/hashes.te" -queries-out "$work/queries.txt"
 	echo "generate: $(since "$t") s"
-	export VIGIE_DATA=$work/data
+	export VIGIE_DATA=${reuse:-$work/data} # a new -D folder keeps the import
 	"$bin" bank create bench >/dev/null
 	t=$(now)
 	"$bin" bank import bench "$work/hashes.te" >"$work/import.log" 2>&1
 	echo "import: $(since "$t") s ($(tail -1 "$work/import.log"))"
 	rm "$work/hashes.te"
-	echo "database: $(du -sm "$work/data" | cut -f1) MiB"
+	echo "database: $(du -sm "$VIGIE_DATA" | cut -f1) MiB"
 	"$bin" user add partner --role partner >/dev/null
 fi
 key=$("$bin" apikey add partner --name bench | grep -o 'vigie_[A-Za-z0-9_-]*' | head -1)
