@@ -14,6 +14,7 @@ type floodCounter struct {
 	mu      sync.Mutex
 	seed    maphash.Seed
 	entries map[int64]map[uint64]time.Time
+	swept   time.Time // when entries not seen for a window were last dropped
 }
 
 func newFloodCounter() *floodCounter {
@@ -27,6 +28,9 @@ func (c *floodCounter) add(id int64, key string, now time.Time, window time.Dura
 	h := maphash.String(c.seed, key)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if now.Sub(c.swept) > window {
+		c.sweep(now, window)
+	}
 	seen := c.entries[id]
 	if seen == nil {
 		seen = map[uint64]time.Time{}
@@ -41,6 +45,25 @@ func (c *floodCounter) add(id int64, key string, now time.Time, window time.Dura
 		seen[h] = now
 	}
 	return len(seen)
+}
+
+// sweep drops the contents seen before now-window, and the entries left
+// with none. An entry's own contents are pruned when it matches again, but
+// one that never matches again would otherwise be kept for ever: lookups of
+// many different hashes would grow the counter without bound. Sweeping
+// once a window keeps it to what was matched in the last two windows.
+func (c *floodCounter) sweep(now time.Time, window time.Duration) {
+	for id, seen := range c.entries {
+		for k, at := range seen {
+			if now.Sub(at) > window {
+				delete(seen, k)
+			}
+		}
+		if len(seen) == 0 {
+			delete(c.entries, id)
+		}
+	}
+	c.swept = now
 }
 
 // forget drops an entry's counts, once it is quarantined.
