@@ -6,7 +6,7 @@ import "golang.org/x/sys/cpu"
 
 // compactBuckets writes the non-empty buckets of the keys k^masks[i] in
 // a compact directory to lo and hi, which have room for len(masks), and
-// returns how many it wrote. It is compactBucketsGo with the prefix sum of
+// returns how many it wrote. It is directory.bucketsGo with the prefix sum of
 // each key's block done by SSE2 in a few instructions, and the blocks of
 // the next keys prefetched.
 //

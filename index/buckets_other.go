@@ -2,9 +2,10 @@
 
 package index
 
-// compactBuckets is compactBucketsGo where no assembly version exists.
+// compactBuckets is the Go loop where no assembly version exists.
 func compactBuckets(sizes []uint8, base []uint32, k uint32, masks []uint32, lo, hi []uint32) int {
-	return compactBucketsGo(sizes, base, k, masks, lo, hi)
+	d := directory{sizes: sizes, base: base}
+	return d.bucketsGo(k, masks, lo, hi)
 }
 
 // nearCands is nearCandsGo where no assembly version exists.

@@ -77,14 +77,8 @@ func (d *directory) buckets(k uint32, masks, lo, hi []uint32) int {
 	return d.bucketsGo(k, masks, lo, hi)
 }
 
-// compactBucketsGo is compactBuckets in Go, for platforms without the
-// assembly version and to test it.
-func compactBucketsGo(sizes []uint8, base []uint32, k uint32, masks, lo, hi []uint32) int {
-	d := directory{sizes: sizes, base: base}
-	return d.bucketsGo(k, masks, lo, hi)
-}
-
-// bucketsGo is buckets in Go.
+// bucketsGo is buckets in Go: the plain form's loop everywhere, and the
+// compact form's where no assembly version exists.
 func (d *directory) bucketsGo(k uint32, masks, lo, hi []uint32) int {
 	for j := 0; j < prefetchAhead; j += prefetchChunk {
 		d.prefetchKeys(k, window(masks, j))
