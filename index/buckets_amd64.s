@@ -7,6 +7,11 @@
 // AHEAD is how many items ahead the loops prefetch: prefetchAhead.
 #define AHEAD 64
 
+// PROBEAHEAD is how many keys ahead the probe prefetches. It prefetches
+// each directory block once, and about two keys share one, so it looks
+// further ahead than the other loops for as many lines in flight.
+#define PROBEAHEAD 128
+
 // prefixMask+64-j is 64 bytes whose first j are all ones: the mask that
 // keeps the sizes of the keys before key j of a block.
 DATA ·prefixMask+0(SB)/8, $-1
@@ -30,7 +35,7 @@ GLOBL ·prefixMask(SB), RODATA|NOPTR, $128
 // func compactBuckets(sizes []uint8, base []uint32, k uint32, masks []uint32, lo, hi []uint32) int
 //
 // Register use: AX sizes, SI base, BX masks, CX len(masks), DI lo, R8 hi,
-// R9 buckets written, R10 mask index, X7 zero.
+// R9 buckets written, R10 mask index, R14 the block prefetched last, X7 zero.
 TEXT ·compactBuckets(SB), NOSPLIT, $0-136
 	MOVQ sizes_base+0(FP), AX
 	MOVQ base_base+24(FP), SI
@@ -44,30 +49,44 @@ TEXT ·compactBuckets(SB), NOSPLIT, $0-136
 	TESTQ CX, CX
 	JEQ done
 
-	// Prefetch the blocks of the first AHEAD keys.
+	// Prefetch the blocks of the first PROBEAHEAD keys, each block once: R14
+	// holds the block prefetched last, and masks come ordered by block.
+	MOVQ $-1, R14
 first:
 	MOVL (BX)(R10*4), DX
 	XORL k+48(FP), DX
-	PREFETCHT1 (AX)(DX*1)
 	SHRL $6, DX
+	CMPQ DX, R14
+	JEQ firstnext
+	MOVQ DX, R14
+	MOVQ DX, R11
+	SHLQ $6, R11
+	PREFETCHT1 (AX)(R11*1)
 	PREFETCHT1 (SI)(DX*4)
+firstnext:
 	INCQ R10
 	CMPQ R10, CX
 	JAE start
-	CMPQ R10, $AHEAD
+	CMPQ R10, $PROBEAHEAD
 	JB first
 start:
 	XORQ R10, R10
 
 loop:
-	// Prefetch the block of the key AHEAD places on.
-	LEAQ AHEAD(R10), DX
+	// Prefetch the block of the key PROBEAHEAD places on, unless it is the
+	// block prefetched last.
+	LEAQ PROBEAHEAD(R10), DX
 	CMPQ DX, CX
 	JAE load
 	MOVL (BX)(DX*4), DX
 	XORL k+48(FP), DX
-	PREFETCHT1 (AX)(DX*1)
 	SHRL $6, DX
+	CMPQ DX, R14
+	JEQ load
+	MOVQ DX, R14
+	MOVQ DX, R11
+	SHLQ $6, R11
+	PREFETCHT1 (AX)(R11*1)
 	PREFETCHT1 (SI)(DX*4)
 
 load:

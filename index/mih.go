@@ -1,6 +1,10 @@
 package index
 
-import "math/bits"
+import (
+	"cmp"
+	"math/bits"
+	"slices"
+)
 
 // A table search runs in three passes over all the tables: bucket offsets,
 // then candidate positions, then candidate codes. Each pass is a loop of
@@ -74,8 +78,18 @@ func (sc *scratch) ball(b uint, sr int) []uint32 {
 		sc.balls = make(map[[2]uint][]uint32)
 	}
 	m := appendBall(nil, 0, int(b), sr)
+	byLine(m)
 	sc.balls[id] = m
 	return m
+}
+
+// byLine orders masks so that those whose keys share a directory line are
+// next to each other: the line of key k^m is (k>>6)^(m>>6) for every k, so
+// masks equal above their low six bits probe one line. A probe then reads
+// each line once, in one run, and the prefetches ahead of it name that many
+// more distinct lines.
+func byLine(masks []uint32) {
+	slices.SortStableFunc(masks, func(a, b uint32) int { return cmp.Compare(a/blockKeys, b/blockKeys) })
 }
 
 // appendBall appends the b-bit keys within distance sr of k. Masks with c

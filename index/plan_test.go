@@ -80,3 +80,31 @@ func TestChoose(t *testing.T) {
 		})
 	}
 }
+
+// TestBallGroupsMasksByBlock checks the masks a search probes with: every
+// key within the sub-radius once, and the masks of each directory block in
+// one run, which the probe's prefetching counts on.
+func TestBallGroupsMasksByBlock(t *testing.T) {
+	var sc scratch
+	for _, tt := range []struct{ b, sr int }{{6, 2}, {12, 0}, {16, 1}, {23, 2}, {24, 2}, {20, 3}} {
+		masks := sc.ball(uint(tt.b), tt.sr)
+		if got, want := len(masks), int(ball(tt.b, tt.sr)+0.5); got != want {
+			t.Fatalf("b=%d sr=%d: %d masks, want %d", tt.b, tt.sr, got, want)
+		}
+		seen := map[uint32]bool{}
+		done := map[uint32]bool{}
+		for i, m := range masks {
+			if bits.OnesCount32(m) > tt.sr || m >= 1<<tt.b || seen[m] {
+				t.Fatalf("b=%d sr=%d: bad or repeated mask %b", tt.b, tt.sr, m)
+			}
+			seen[m] = true
+			blk := m / blockKeys
+			if i > 0 && masks[i-1]/blockKeys != blk {
+				if done[blk] {
+					t.Fatalf("b=%d sr=%d: the masks of block %d are not in one run", tt.b, tt.sr, blk)
+				}
+				done[masks[i-1]/blockKeys] = true
+			}
+		}
+	}
+}
