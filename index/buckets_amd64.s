@@ -250,8 +250,14 @@ gload:
 	MOVL (SI)(R9*4), R10
 	SUBL DX, R10
 	// Most buckets hold one to four codes: copy four positions at once
-	// when they are all within pos and out, and keep the bucket's.
+	// when they are all within pos and out and on the bucket's first
+	// line, and keep the bucket's. The line after is not prefetched, and
+	// a load that reached into it would wait for memory.
 	CMPL R10, $4
+	JA gslow
+	MOVL DX, R13
+	ANDL $15, R13
+	CMPL R13, $12
 	JA gslow
 	LEAQ 4(DX), R13
 	CMPQ R13, R11
