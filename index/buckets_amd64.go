@@ -6,12 +6,11 @@ import "golang.org/x/sys/cpu"
 
 // compactBuckets writes the non-empty buckets of the keys k^masks[i] in
 // a compact directory to lo and hi, which have room for len(masks), and
-// returns how many it wrote. It is directory.bucketsGo with the prefix sum of
-// each key's block done by SSE2 in a few instructions, and the blocks of
-// the next keys prefetched.
+// returns how many it wrote. It is directory.bucketsGo without a branch a
+// key, and with the blocks of the next keys prefetched, each once.
 //
 //go:noescape
-func compactBuckets(sizes []uint8, base []uint32, k uint32, masks []uint32, lo, hi []uint32) int
+func compactBuckets(ends []uint8, base []uint32, k uint32, masks []uint32, lo, hi []uint32) int
 
 // nearCands writes to near the positions in cand of the codes within r of
 // q, and returns how many it wrote; near has room for len(cand). The

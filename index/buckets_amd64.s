@@ -12,32 +12,13 @@
 // further ahead than the other loops for as many lines in flight.
 #define PROBEAHEAD 128
 
-// prefixMask+64-j is 64 bytes whose first j are all ones: the mask that
-// keeps the sizes of the keys before key j of a block.
-DATA ·prefixMask+0(SB)/8, $-1
-DATA ·prefixMask+8(SB)/8, $-1
-DATA ·prefixMask+16(SB)/8, $-1
-DATA ·prefixMask+24(SB)/8, $-1
-DATA ·prefixMask+32(SB)/8, $-1
-DATA ·prefixMask+40(SB)/8, $-1
-DATA ·prefixMask+48(SB)/8, $-1
-DATA ·prefixMask+56(SB)/8, $-1
-DATA ·prefixMask+64(SB)/8, $0
-DATA ·prefixMask+72(SB)/8, $0
-DATA ·prefixMask+80(SB)/8, $0
-DATA ·prefixMask+88(SB)/8, $0
-DATA ·prefixMask+96(SB)/8, $0
-DATA ·prefixMask+104(SB)/8, $0
-DATA ·prefixMask+112(SB)/8, $0
-DATA ·prefixMask+120(SB)/8, $0
-GLOBL ·prefixMask(SB), RODATA|NOPTR, $128
-
-// func compactBuckets(sizes []uint8, base []uint32, k uint32, masks []uint32, lo, hi []uint32) int
+// func compactBuckets(ends []uint8, base []uint32, k uint32, masks []uint32, lo, hi []uint32) int
 //
-// Register use: AX sizes, SI base, BX masks, CX len(masks), DI lo, R8 hi,
-// R9 buckets written, R10 mask index, R14 the block prefetched last, X7 zero.
+// Register use: AX ends, SI base, BX masks, CX len(masks), DI lo, R8 hi,
+// R9 buckets written, R10 mask index, R14 the block prefetched last, R11
+// the block's first code, DX and R15 the bucket's end and start.
 TEXT ·compactBuckets(SB), NOSPLIT, $0-136
-	MOVQ sizes_base+0(FP), AX
+	MOVQ ends_base+0(FP), AX
 	MOVQ base_base+24(FP), SI
 	MOVQ masks_base+56(FP), BX
 	MOVQ masks_len+64(FP), CX
@@ -45,7 +26,6 @@ TEXT ·compactBuckets(SB), NOSPLIT, $0-136
 	MOVQ hi_base+104(FP), R8
 	XORQ R9, R9
 	XORQ R10, R10
-	PXOR X7, X7
 	TESTQ CX, CX
 	JEQ done
 
@@ -90,51 +70,32 @@ loop:
 	PREFETCHT1 (SI)(DX*4)
 
 load:
-	MOVL (BX)(R10*4), DX
-	XORL k+48(FP), DX    // the key k^masks[i]
-	MOVL DX, R12
-	ANDL $63, R12        // j: its place in its block
-	SHRL $6, DX          // b: its block
-	MOVQ DX, R13
-	SHLQ $6, R13
-	ADDQ AX, R13         // the block's line of sizes
-	LEAQ ·prefixMask+64(SB), R11
-	SUBQ R12, R11        // the mask of its first j bytes
-
-	// Sum the first j sizes: mask, then add bytes with PSADBW against zero.
-	MOVOU 0(R13), X0
-	MOVOU 0(R11), X4
-	PAND X4, X0
-	PSADBW X7, X0
-	MOVOU 16(R13), X1
-	MOVOU 16(R11), X4
-	PAND X4, X1
-	PSADBW X7, X1
-	MOVOU 32(R13), X2
-	MOVOU 32(R11), X4
-	PAND X4, X2
-	PSADBW X7, X2
-	MOVOU 48(R13), X3
-	MOVOU 48(R11), X4
-	PAND X4, X3
-	PSADBW X7, X3
-	PADDQ X1, X0
-	PADDQ X3, X2
-	PADDQ X2, X0
-	MOVO X0, X1
-	PSRLDQ $8, X1
-	PADDQ X1, X0
-	MOVQ X0, R11
-
-	ADDL (SI)(DX*4), R11     // lo = base[b] + sum
-	MOVBLZX (R13)(R12*1), R12 // the key's bucket size
-	MOVL R11, (DI)(R9*4)
-	ADDL R12, R11
-	MOVL R11, (R8)(R9*4)
-	// Keep the slot only if the bucket is non-empty, without a branch:
-	// the carry is set when the size is zero.
+	MOVL (BX)(R10*4), R13
+	XORL k+48(FP), R13   // the key k^masks[i]
+	MOVL R13, DX
+	SHRL $6, DX          // its block
+	MOVL (SI)(DX*4), R11 // the block's first code
+	MOVBLZX (AX)(R13*1), DX
+	ADDL R11, DX         // hi: where the key's bucket ends
+	// lo: where the bucket before it in the block ends, or the block's
+	// start for the first key. R12 is all ones unless the key is first,
+	// so the first key reads its own byte, masked away, and never the
+	// block before, another line.
+	MOVL R13, R12
+	ANDL $63, R12
 	CMPL R12, $1
-	SBBQ $-1, R9
+	SBBQ R12, R12
+	NOTQ R12
+	LEAQ (R13)(R12*1), R15
+	MOVBLZX (AX)(R15*1), R15
+	ANDL R12, R15
+	ADDL R11, R15
+	MOVL R15, (DI)(R9*4)
+	MOVL DX, (R8)(R9*4)
+	// Keep the slot only if the bucket is non-empty, without a branch:
+	// the carry is set when lo < hi.
+	CMPL R15, DX
+	ADCQ $0, R9
 
 	INCQ R10
 	CMPQ R10, CX

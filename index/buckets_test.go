@@ -12,7 +12,7 @@ import (
 func TestBucketsAgreesWithBucket(t *testing.T) {
 	rng := rand.New(rand.NewPCG(43, 44))
 	for _, tt := range []struct{ bits, n, big int }{
-		{6, 300, 0}, {12, 5000, 0}, {12, 5000, 255}, {12, 5000, 400}, {16, 200_000, 0},
+		{6, 200, 0}, {6, 300, 0}, {12, 5000, 0}, {12, 2000, 200}, {12, 5000, 255}, {12, 5000, 400}, {16, 200_000, 0},
 	} {
 		keys := sortedKeys(rng, tt.n, tt.bits, tt.big)
 		d := newDirectory(keys, uint(tt.bits))
@@ -38,34 +38,46 @@ func TestBucketsAgreesWithBucket(t *testing.T) {
 		n := d.buckets(k, masks, lo, hi)
 		if !slices.Equal(lo[:n], wantLo) || !slices.Equal(hi[:n], wantHi) {
 			t.Fatalf("bits=%d big=%d compact=%v: buckets disagrees with bucket (%d buckets, want %d)",
-				tt.bits, tt.big, d.sizes != nil, n, len(wantLo))
+				tt.bits, tt.big, d.ends != nil, n, len(wantLo))
 		}
 	}
 }
 
-// TestBucketsOfFullBlocks checks the prefix sums where every size is 255,
-// the largest a compact directory stores.
+// TestBucketsOfFullBlocks checks the batched probe on blocks of 255 codes,
+// the most a compact directory's block holds: in one bucket at each place
+// in the block, or spread over all its keys.
 func TestBucketsOfFullBlocks(t *testing.T) {
-	sizes := make([]uint8, 4*blockKeys)
-	base := make([]uint32, 5)
-	for i := range sizes {
-		sizes[i] = 255
+	var sizes []uint32
+	for j := range blockKeys {
+		block := make([]uint32, blockKeys)
+		block[j] = 255
+		sizes = append(sizes, block...)
 	}
-	for b := range base {
-		base[b] = uint32(b * blockKeys * 255)
+	for j := range blockKeys {
+		sizes = append(sizes, 3+uint32(j)%2) // 64 keys, 224 codes
+	}
+	offs := make([]uint32, len(sizes)+1)
+	for k, c := range sizes {
+		offs[k+1] = offs[k] + c
+	}
+	d := compact(offs)
+	if d.ends == nil {
+		t.Fatal("blocks of 255 codes took the plain form")
 	}
 	keys := make([]uint32, len(sizes))
 	for k := range keys {
 		keys[k] = uint32(k)
 	}
 	lo, hi := make([]uint32, len(keys)), make([]uint32, len(keys))
-	if n := compactBuckets(sizes, base, 0, keys, lo, hi); n != len(keys) {
-		t.Fatalf("got %d buckets, want %d", n, len(keys))
-	}
-	for k := range keys {
-		if lo[k] != uint32(255*k) || hi[k] != uint32(255*(k+1)) {
-			t.Fatalf("key %d: bucket [%d, %d), want [%d, %d)", k, lo[k], hi[k], 255*k, 255*(k+1))
+	n := compactBuckets(d.ends, d.base, 0, keys, lo, hi)
+	var wantLo, wantHi []uint32
+	for k, c := range sizes {
+		if c > 0 {
+			wantLo, wantHi = append(wantLo, offs[k]), append(wantHi, offs[k+1])
 		}
+	}
+	if !slices.Equal(lo[:n], wantLo) || !slices.Equal(hi[:n], wantHi) {
+		t.Fatalf("got %d buckets, want %d, or different", n, len(wantLo))
 	}
 }
 

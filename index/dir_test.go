@@ -28,16 +28,17 @@ func TestDirectoryFindsEveryBucket(t *testing.T) {
 		compact      bool
 	}{
 		{4, 100, 0, false}, // fewer keys than a block: plain
-		{6, 300, 0, true},
+		{6, 200, 0, true},
 		{12, 5000, 0, true},
-		{12, 5000, 250, true},
-		{12, 5000, 400, false}, // a bucket over 255 codes: plain
+		{12, 2000, 200, true},
+		{12, 5000, 250, false}, // a block of keys holding over 255 codes: plain
+		{12, 5000, 400, false},
 		{16, 200_000, 0, true}, // about three codes a key
 	}
 	for _, tt := range tests {
 		keys := sortedKeys(rng, tt.n, tt.bits, tt.big)
 		d := newDirectory(keys, uint(tt.bits))
-		if got := d.sizes != nil; got != tt.compact {
+		if got := d.ends != nil; got != tt.compact {
 			t.Fatalf("bits=%d big=%d: compact = %v, want %v", tt.bits, tt.big, got, tt.compact)
 		}
 		if !d.valid(uint(tt.bits), uint32(len(keys))) {
@@ -62,24 +63,36 @@ func TestDirectoryFindsEveryBucket(t *testing.T) {
 	}
 }
 
-func TestSumBytes(t *testing.T) {
-	rng := rand.New(rand.NewPCG(43, 44))
-	line := make([]uint8, blockKeys)
-	for range 2000 {
-		for i := range line {
-			line[i] = uint8(rng.Uint32N(256))
-		}
-		if rng.IntN(4) == 0 {
-			for i := range line {
-				line[i] = 255 // the largest sums
+// TestCompactBlockLimit checks the largest blocks the compact form holds:
+// 255 codes, in one bucket or spread over the block's keys, while one more
+// code makes the directory plain.
+func TestCompactBlockLimit(t *testing.T) {
+	for _, spread := range []bool{false, true} {
+		for _, total := range []int{255, 256} {
+			sizes := make([]uint32, 4*blockKeys)
+			for i := range total {
+				k := blockKeys + 7 // the second block's eighth key
+				if spread {
+					k = blockKeys + i%blockKeys
+				}
+				sizes[k]++
 			}
-		}
-		want := uint32(0)
-		for j := range uint32(blockKeys) {
-			if got := sumBytes(line, j); got != want {
-				t.Fatalf("sumBytes(%v, %d) = %d, want %d", line, j, got, want)
+			offs := make([]uint32, len(sizes)+1)
+			for k, c := range sizes {
+				offs[k+1] = offs[k] + c
 			}
-			want += uint32(line[j])
+			d := compact(offs)
+			if got, want := d.ends != nil, total <= 255; got != want {
+				t.Fatalf("spread %v, %d codes: compact = %v, want %v", spread, total, got, want)
+			}
+			for k := range uint32(len(sizes)) {
+				if lo, hi := d.bucket(k); lo != offs[k] || hi != offs[k+1] {
+					t.Fatalf("spread %v, %d codes: key %d: bucket [%d, %d), want [%d, %d)", spread, total, k, lo, hi, offs[k], offs[k+1])
+				}
+			}
+			if !d.valid(8, offs[len(sizes)]) {
+				t.Fatalf("spread %v, %d codes: not valid", spread, total)
+			}
 		}
 	}
 }
@@ -91,10 +104,11 @@ func TestDirectoryValidRejectsDamage(t *testing.T) {
 	keys := sortedKeys(rng, 3000, 10, 0)
 	n := uint32(len(keys))
 	damage := map[string]func(d *directory){
-		"size changed":      func(d *directory) { d.sizes[77]++ },
+		"end changed":       func(d *directory) { d.ends[2*blockKeys-1]++ },
+		"ends decreasing":   func(d *directory) { d.ends[blockKeys+5] = d.ends[blockKeys+4] - 1 },
 		"base changed":      func(d *directory) { d.base[3]-- },
 		"total changed":     func(d *directory) { d.base[len(d.base)-1]++ },
-		"sizes short":       func(d *directory) { d.sizes = d.sizes[:len(d.sizes)-1] },
+		"ends short":        func(d *directory) { d.ends = d.ends[:len(d.ends)-1] },
 		"base short":        func(d *directory) { d.base = d.base[:len(d.base)-1] },
 		"both forms":        func(d *directory) { d.offs = []uint32{0} },
 		"plain decreasing":  func(d *directory) { *d = directory{offs: dirOf(keys, 10)}; d.offs[5] = n },
@@ -102,7 +116,7 @@ func TestDirectoryValidRejectsDamage(t *testing.T) {
 	}
 	for name, f := range damage {
 		d := newDirectory(keys, 10)
-		d.sizes, d.base = slices.Clone(d.sizes), slices.Clone(d.base)
+		d.ends, d.base = slices.Clone(d.ends), slices.Clone(d.base)
 		if !d.valid(10, n) {
 			t.Fatalf("%s: the undamaged directory is not valid", name)
 		}
@@ -133,7 +147,7 @@ func TestSkewedBucketsKeepPlainDirectories(t *testing.T) {
 	plain, compacted := 0, 0
 	for _, s := range x.segs {
 		for i := range s.tabs {
-			if s.tabs[i].dir.sizes == nil {
+			if s.tabs[i].dir.ends == nil {
 				plain++
 			} else {
 				compacted++

@@ -33,7 +33,7 @@ type Lineage interface {
 
 // snapshotMagic opens every snapshot file; its last byte is the format
 // version.
-const snapshotMagic = "vigie index snapshot\x00\x02"
+const snapshotMagic = "vigie index snapshot\x00\x03"
 
 // snapshot is the Matcher's state at one change sequence number: the PDQ
 // index with its hash tables, and the exact sets.

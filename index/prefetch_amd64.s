@@ -37,9 +37,9 @@ loop:
 done:
 	RET
 
-// func prefetchDir(sizes []uint8, base []uint32, idx []uint32)
+// func prefetchDir(ends []uint8, base []uint32, idx []uint32)
 TEXT ·prefetchDir(SB), NOSPLIT, $0-72
-	MOVQ sizes_base+0(FP), AX
+	MOVQ ends_base+0(FP), AX
 	MOVQ base_base+24(FP), SI
 	MOVQ idx_base+48(FP), BX
 	MOVQ idx_len+56(FP), CX

@@ -9,4 +9,4 @@ func prefetchCodes(codes []code, idx []uint32) {}
 func prefetchWords(words []uint32, idx []uint32) {}
 
 // prefetchDir does nothing where no assembly version exists.
-func prefetchDir(sizes []uint8, base []uint32, idx []uint32) {}
+func prefetchDir(ends []uint8, base []uint32, idx []uint32) {}

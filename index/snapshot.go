@@ -90,7 +90,7 @@ func writeSegment(e *encoder, si segImage) {
 	writeArray(e, si.dead)
 	for _, t := range s.tabs {
 		writeArray(e, t.dir.offs)
-		writeArray(e, t.dir.sizes)
+		writeArray(e, t.dir.ends)
 		writeArray(e, t.dir.base)
 		writeArray(e, t.pos)
 	}
@@ -160,10 +160,10 @@ func readSegment(d *decoder) (segImage, error) {
 	s.dead, s.ndead = readArray[uint64](d), ndead
 	for i := range s.tabs {
 		t := &s.tabs[i]
-		t.dir.offs, t.dir.sizes, t.dir.base = readArray[uint32](d), readArray[uint8](d), readArray[uint32](d)
+		t.dir.offs, t.dir.ends, t.dir.base = readArray[uint32](d), readArray[uint8](d), readArray[uint32](d)
 		t.pos = readArray[uint32](d)
-		if len(t.dir.sizes) == 0 {
-			t.dir.sizes, t.dir.base = nil, nil
+		if len(t.dir.ends) == 0 {
+			t.dir.ends, t.dir.base = nil, nil
 		}
 	}
 	if d.err != nil {
