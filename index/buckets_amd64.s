@@ -38,10 +38,14 @@ first:
 	SHRL $6, DX
 	CMPQ DX, R14
 	JEQ firstnext
-	MOVQ DX, R14
 	MOVQ DX, R11
 	SHLQ $6, R11
 	PREFETCHT1 (AX)(R11*1)
+	MOVQ DX, R11
+	XORQ R14, R11
+	MOVQ DX, R14
+	SHRQ $4, R11 // zero if the block's offset shares a line with the last's
+	JEQ firstnext
 	PREFETCHT1 (SI)(DX*4)
 firstnext:
 	INCQ R10
@@ -63,10 +67,14 @@ loop:
 	SHRL $6, DX
 	CMPQ DX, R14
 	JEQ load
-	MOVQ DX, R14
 	MOVQ DX, R11
 	SHLQ $6, R11
 	PREFETCHT1 (AX)(R11*1)
+	MOVQ DX, R11
+	XORQ R14, R11
+	MOVQ DX, R14
+	SHRQ $4, R11
+	JEQ load
 	PREFETCHT1 (SI)(DX*4)
 
 load:
