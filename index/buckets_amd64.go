@@ -10,7 +10,7 @@ import "golang.org/x/sys/cpu"
 // key, and with the blocks of the next keys prefetched, each once.
 //
 //go:noescape
-func compactBuckets(ends []uint8, base []uint32, k uint32, masks []uint32, lo, hi []uint32) int
+func compactBuckets(ends []uint8, base []uint32, k uint32, group uint, masks []uint32, lo, hi []uint32) int
 
 // nearCands writes to near the positions in cand of the codes within r of
 // q, and returns how many it wrote; near has room for len(cand). The

@@ -12,29 +12,33 @@
 // further ahead than the other loops for as many lines in flight.
 #define PROBEAHEAD 128
 
-// func compactBuckets(ends []uint8, base []uint32, k uint32, masks []uint32, lo, hi []uint32) int
+// func compactBuckets(ends []uint8, base []uint32, k uint32, group uint, masks []uint32, lo, hi []uint32) int
 //
-// Register use: AX ends, SI base, BX masks, CX len(masks), DI lo, R8 hi,
-// R9 buckets written, R10 mask index, R14 the block prefetched last, R11
-// the block's first code, DX and R15 the bucket's end and start.
-TEXT ·compactBuckets(SB), NOSPLIT, $0-136
+// Register use: AX ends, SI base, CX group (CL shifts by it), BX masks, DI
+// lo, R8 hi, R9 buckets written, R10 mask index, R14 the block prefetched
+// last, R13 a key, R11 its group's first code, DX and R15 its bucket's end
+// and start.
+TEXT ·compactBuckets(SB), NOSPLIT, $0-144
 	MOVQ ends_base+0(FP), AX
 	MOVQ base_base+24(FP), SI
-	MOVQ masks_base+56(FP), BX
-	MOVQ masks_len+64(FP), CX
-	MOVQ lo_base+80(FP), DI
-	MOVQ hi_base+104(FP), R8
+	MOVQ group+56(FP), CX
+	MOVQ masks_base+64(FP), BX
+	MOVQ lo_base+88(FP), DI
+	MOVQ hi_base+112(FP), R8
 	XORQ R9, R9
 	XORQ R10, R10
-	TESTQ CX, CX
+	CMPQ R10, masks_len+72(FP)
 	JEQ done
 
 	// Prefetch the blocks of the first PROBEAHEAD keys, each block once: R14
 	// holds the block prefetched last, and masks come ordered by block.
+	// A block's group offsets lie on one line of base; it is prefetched
+	// unless the last block's were on it too.
 	MOVQ $-1, R14
 first:
 	MOVL (BX)(R10*4), DX
 	XORL k+48(FP), DX
+	MOVL DX, R13
 	SHRL $6, DX
 	CMPQ DX, R14
 	JEQ firstnext
@@ -44,12 +48,14 @@ first:
 	MOVQ DX, R11
 	XORQ R14, R11
 	MOVQ DX, R14
-	SHRQ $4, R11 // zero if the block's offset shares a line with the last's
+	SHLQ $2, R11
+	SHRQ CL, R11 // zero if block>>(group-2), its line of base, is the last block's
 	JEQ firstnext
-	PREFETCHT1 (SI)(DX*4)
+	SHRL CL, R13
+	PREFETCHT1 (SI)(R13*4)
 firstnext:
 	INCQ R10
-	CMPQ R10, CX
+	CMPQ R10, masks_len+72(FP)
 	JAE start
 	CMPQ R10, $PROBEAHEAD
 	JB first
@@ -60,10 +66,11 @@ loop:
 	// Prefetch the block of the key PROBEAHEAD places on, unless it is the
 	// block prefetched last.
 	LEAQ PROBEAHEAD(R10), DX
-	CMPQ DX, CX
+	CMPQ DX, masks_len+72(FP)
 	JAE load
 	MOVL (BX)(DX*4), DX
 	XORL k+48(FP), DX
+	MOVL DX, R13
 	SHRL $6, DX
 	CMPQ DX, R14
 	JEQ load
@@ -73,24 +80,26 @@ loop:
 	MOVQ DX, R11
 	XORQ R14, R11
 	MOVQ DX, R14
-	SHRQ $4, R11
+	SHLQ $2, R11
+	SHRQ CL, R11
 	JEQ load
-	PREFETCHT1 (SI)(DX*4)
+	SHRL CL, R13
+	PREFETCHT1 (SI)(R13*4)
 
 load:
 	MOVL (BX)(R10*4), R13
 	XORL k+48(FP), R13   // the key k^masks[i]
-	MOVL R13, DX
-	SHRL $6, DX          // its block
-	MOVL (SI)(DX*4), R11 // the block's first code
+	MOVL R13, R12
+	SHRL CL, R12         // its group
+	MOVL (SI)(R12*4), R11 // the group's first code
 	MOVBLZX (AX)(R13*1), DX
 	ADDL R11, DX         // hi: where the key's bucket ends
-	// lo: where the bucket before it in the block ends, or the block's
-	// start for the first key. R12 is all ones unless the key is first,
+	// lo: where the bucket before it in the group ends, or the group's
+	// start for its first key. R12 is all ones unless the key is first,
 	// so the first key reads its own byte, masked away, and never the
-	// block before, another line.
-	MOVL R13, R12
-	ANDL $63, R12
+	// group before, maybe another line.
+	SHLL CL, R12
+	XORL R13, R12        // the key's place in its group
 	CMPL R12, $1
 	SBBQ R12, R12
 	NOTQ R12
@@ -106,11 +115,11 @@ load:
 	ADCQ $0, R9
 
 	INCQ R10
-	CMPQ R10, CX
+	CMPQ R10, masks_len+72(FP)
 	JB loop
 
 done:
-	MOVQ R9, ret+128(FP)
+	MOVQ R9, ret+136(FP)
 	RET
 
 // func nearCandsPOPCNT(codes []code, cand []uint32, q *code, r int, near []uint32) int

@@ -3,8 +3,8 @@
 package index
 
 // compactBuckets is the Go loop where no assembly version exists.
-func compactBuckets(ends []uint8, base []uint32, k uint32, masks []uint32, lo, hi []uint32) int {
-	d := directory{ends: ends, base: base}
+func compactBuckets(ends []uint8, base []uint32, k uint32, group uint, masks []uint32, lo, hi []uint32) int {
+	d := directory{ends: ends, base: base, group: group}
 	return d.bucketsGo(k, masks, lo, hi)
 }
 

@@ -13,6 +13,7 @@ func TestBucketsAgreesWithBucket(t *testing.T) {
 	rng := rand.New(rand.NewPCG(43, 44))
 	for _, tt := range []struct{ bits, n, big int }{
 		{6, 200, 0}, {6, 300, 0}, {12, 5000, 0}, {12, 2000, 200}, {12, 5000, 255}, {12, 5000, 400}, {16, 200_000, 0},
+		{16, 1_000_000, 0}, // about 15 codes a key: groups of 8 keys
 	} {
 		keys := sortedKeys(rng, tt.n, tt.bits, tt.big)
 		d := newDirectory(keys, uint(tt.bits))
@@ -69,7 +70,7 @@ func TestBucketsOfFullBlocks(t *testing.T) {
 		keys[k] = uint32(k)
 	}
 	lo, hi := make([]uint32, len(keys)), make([]uint32, len(keys))
-	n := compactBuckets(d.ends, d.base, 0, keys, lo, hi)
+	n := compactBuckets(d.ends, d.base, 0, d.group, keys, lo, hi)
 	var wantLo, wantHi []uint32
 	for k, c := range sizes {
 		if c > 0 {

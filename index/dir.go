@@ -14,13 +14,22 @@ package index
 // together: the keys within distance two of a 24-bit key lie on 172 lines
 // instead of 301.
 //
-// A table with a block of keys holding more than 255 codes (skewed hashes:
-// many distinct codes sharing a substring) keeps the plain form.
+// A block holds 76 codes on average at 10M codes with 23-bit keys, but a
+// byte counts only 255, so denser tables (past about 20M codes) count the
+// ends from smaller groups of keys, each with its offset: 1<<group keys,
+// down to minGroup. A table with a bucket of more than 255 codes, or a
+// group of minGroup keys holding more (skewed hashes: many distinct codes
+// sharing a substring), keeps the plain form.
 type directory struct {
-	offs []uint32 // plain form: the codes with key k are at offs[k]:offs[k+1]
-	ends []uint8  // compact form: where the bucket of key k ends, from its block's first code
-	base []uint32 // compact form: the offset of the first code of block k/blockKeys, and the total
+	offs  []uint32 // plain form: the codes with key k are at offs[k]:offs[k+1]
+	ends  []uint8  // compact form: where the bucket of key k ends, from its group's first code
+	base  []uint32 // compact form: the offset of the first code of group k>>group, and the total
+	group uint     // compact form: log2 of the keys in a group, minGroup to 6 (a block)
 }
+
+// minGroup is the smallest group of a compact directory, log2 of its keys:
+// its offsets then take a byte a key.
+const minGroup = 2
 
 // blockKeys is the number of keys in a block of the compact form: a cache
 // line of ends.
@@ -33,26 +42,41 @@ func newDirectory(keys []uint32, bits uint) directory {
 }
 
 // compact returns the directory given by plain offsets, in compact form
-// if every block's codes fit in a byte.
+// with the largest group whose codes fit in a byte, if there is one.
 func compact(offs []uint32) directory {
 	nkeys := len(offs) - 1
 	if nkeys%blockKeys != 0 {
 		return directory{offs: offs}
 	}
-	for k := 0; k < nkeys; k += blockKeys {
-		if offs[k+blockKeys]-offs[k] > 255 {
-			return directory{offs: offs}
+	for g := uint(6); g >= minGroup; g-- {
+		if groupsFit(offs, g) {
+			return compactGroups(offs, g)
 		}
 	}
-	d := directory{ends: hugeSlice[uint8](nkeys), base: make([]uint32, nkeys/blockKeys+1)}
+	return directory{offs: offs}
+}
+
+// groupsFit reports whether every group of 1<<g keys holds at most 255
+// codes.
+func groupsFit(offs []uint32, g uint) bool {
+	for k := 0; k+1<<g < len(offs); k += 1 << g {
+		if offs[k+1<<g]-offs[k] > 255 {
+			return false
+		}
+	}
+	return true
+}
+
+// compactGroups returns the compact directory with groups of 1<<g keys.
+func compactGroups(offs []uint32, g uint) directory {
+	nkeys := len(offs) - 1
+	d := directory{ends: hugeSlice[uint8](nkeys), base: make([]uint32, nkeys>>g+1), group: g}
 	for k := range nkeys {
-		first := offs[k-k%blockKeys]
+		first := offs[k&^(1<<g-1)]
 		d.ends[k] = uint8(offs[k+1] - first)
-		if k%blockKeys == 0 {
-			d.base[k/blockKeys] = first
-		}
+		d.base[k>>g] = first
 	}
-	d.base[nkeys/blockKeys] = offs[nkeys]
+	d.base[nkeys>>g] = offs[nkeys]
 	return d
 }
 
@@ -61,9 +85,9 @@ func (d *directory) bucket(k uint32) (lo, hi uint32) {
 	if d.ends == nil {
 		return d.offs[k], d.offs[k+1]
 	}
-	lo = d.base[k/blockKeys]
+	lo = d.base[k>>d.group]
 	hi = lo + uint32(d.ends[k])
-	if k%blockKeys != 0 {
+	if k&(1<<d.group-1) != 0 {
 		lo += uint32(d.ends[k-1])
 	}
 	return lo, hi
@@ -75,7 +99,7 @@ func (d *directory) bucket(k uint32) (lo, hi uint32) {
 func (d *directory) buckets(k uint32, masks, lo, hi []uint32) int {
 	lo, hi = lo[:len(masks)], hi[:len(masks)]
 	if d.ends != nil {
-		return compactBuckets(d.ends, d.base, k, masks, lo, hi)
+		return compactBuckets(d.ends, d.base, k, d.group, masks, lo, hi)
 	}
 	return d.bucketsGo(k, masks, lo, hi)
 }
@@ -134,22 +158,34 @@ func (d *directory) valid(bits uint, n uint32) bool {
 		}
 		return true
 	}
-	if len(d.offs) != 0 || len(d.ends) != nkeys || len(d.base) != nkeys/blockKeys+1 || d.base[0] != 0 {
+	g := d.group
+	if g < minGroup || g > 6 || len(d.offs) != 0 || len(d.ends) != nkeys || len(d.base) != nkeys>>g+1 || d.base[0] != 0 {
 		return false
 	}
-	for b := range nkeys / blockKeys {
+	for i := range nkeys >> g {
 		end := uint8(0)
-		for _, e := range d.ends[b*blockKeys : (b+1)*blockKeys] {
+		for _, e := range d.ends[i<<g : (i+1)<<g] {
 			if e < end {
 				return false
 			}
 			end = e
 		}
-		if uint64(d.base[b])+uint64(end) != uint64(d.base[b+1]) {
+		if uint64(d.base[i])+uint64(end) != uint64(d.base[i+1]) {
 			return false
 		}
 	}
-	return d.base[nkeys/blockKeys] == n
+	return d.base[nkeys>>g] == n
+}
+
+// groupOf returns the group of a compact directory of 1<<bits keys with
+// nbase offsets (the group is not stored: it follows from them), or 0.
+func groupOf(bits uint, nbase int) uint {
+	for g := uint(minGroup); g <= 6; g++ {
+		if nbase == 1<<bits>>g+1 {
+			return g
+		}
+	}
+	return 0
 }
 
 // bytes returns the memory the directory holds.
@@ -164,11 +200,10 @@ func (d *directory) settle() {
 // compactBytesPerKey is the memory per key of a compact directory.
 const compactBytesPerKey = 1 + 4.0/blockKeys
 
-// prefetch asks the CPU to start loading the buckets of keys.
+// prefetch asks the CPU to start loading the buckets of keys in a plain
+// directory. Compact ones prefetch in compactBuckets.
 func (d *directory) prefetch(keys []uint32) {
 	if d.ends == nil {
 		prefetchWords(d.offs, keys)
-	} else {
-		prefetchDir(d.ends, d.base, keys)
 	}
 }

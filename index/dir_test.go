@@ -30,10 +30,11 @@ func TestDirectoryFindsEveryBucket(t *testing.T) {
 		{4, 100, 0, false}, // fewer keys than a block: plain
 		{6, 200, 0, true},
 		{12, 5000, 0, true},
+		{6, 300, 0, true}, // over 255 codes a block: groups of 32 keys
 		{12, 2000, 200, true},
-		{12, 5000, 250, false}, // a block of keys holding over 255 codes: plain
-		{12, 5000, 400, false},
-		{16, 200_000, 0, true}, // about three codes a key
+		{12, 5000, 400, false},   // a bucket of over 255 codes: plain
+		{16, 1_000_000, 0, true}, // about 15 codes a key: groups of 8 keys
+		{16, 200_000, 0, true},   // about three codes a key
 	}
 	for _, tt := range tests {
 		keys := sortedKeys(rng, tt.n, tt.bits, tt.big)
@@ -63,35 +64,77 @@ func TestDirectoryFindsEveryBucket(t *testing.T) {
 	}
 }
 
-// TestCompactBlockLimit checks the largest blocks the compact form holds:
-// 255 codes, in one bucket or spread over the block's keys, while one more
-// code makes the directory plain.
+// TestCompactGroups checks the group a compact directory takes as its
+// keys get denser: every key holding s codes, the largest group of keys
+// whose codes fit in a byte, and the plain form once four keys hold more;
+// and in each, every bucket, by key and through the assembly's probe.
+func TestCompactGroups(t *testing.T) {
+	for _, tt := range []struct {
+		s     uint32
+		group uint // 0: plain
+	}{{0, 6}, {3, 6}, {4, 5}, {7, 5}, {8, 4}, {15, 4}, {16, 3}, {31, 3}, {32, 2}, {63, 2}, {64, 0}} {
+		offs := make([]uint32, 4*blockKeys+1)
+		for k := range 4 * blockKeys {
+			c := tt.s
+			if c > 0 { // not all alike, with the same sum in every pair of keys
+				c += uint32(k%2*2) - 1
+			}
+			offs[k+1] = offs[k] + c
+		}
+		d := compact(offs)
+		if got := d.group; (d.ends == nil) != (tt.group == 0) || (d.ends != nil && got != tt.group) {
+			t.Fatalf("%d codes a key: compact %v, group %d, want group %d (0: plain)", tt.s, d.ends != nil, got, tt.group)
+		}
+		keys := make([]uint32, 4*blockKeys)
+		for k := range keys {
+			keys[k] = uint32(k)
+			if lo, hi := d.bucket(uint32(k)); lo != offs[k] || hi != offs[k+1] {
+				t.Fatalf("%d codes a key: key %d: bucket [%d, %d), want [%d, %d)", tt.s, k, lo, hi, offs[k], offs[k+1])
+			}
+		}
+		if !d.valid(8, offs[len(offs)-1]) {
+			t.Fatalf("%d codes a key: not valid", tt.s)
+		}
+		if d.ends == nil {
+			continue
+		}
+		if got := groupOf(8, len(d.base)); got != d.group {
+			t.Fatalf("%d codes a key: groupOf = %d, want %d", tt.s, got, d.group)
+		}
+		lo, hi := make([]uint32, len(keys)), make([]uint32, len(keys))
+		n := compactBuckets(d.ends, d.base, 0, d.group, keys, lo, hi)
+		var wantLo, wantHi []uint32
+		for k := range keys {
+			if offs[k] < offs[k+1] {
+				wantLo, wantHi = append(wantLo, offs[k]), append(wantHi, offs[k+1])
+			}
+		}
+		if !slices.Equal(lo[:n], wantLo) || !slices.Equal(hi[:n], wantHi) {
+			t.Fatalf("%d codes a key: compactBuckets found %d buckets, want %d, or different", tt.s, n, len(wantLo))
+		}
+	}
+}
+
+// TestCompactBlockLimit checks the largest groups: 255 codes in one
+// bucket of a block stays compact, in blocks, and 256 makes it plain.
 func TestCompactBlockLimit(t *testing.T) {
-	for _, spread := range []bool{false, true} {
-		for _, total := range []int{255, 256} {
-			sizes := make([]uint32, 4*blockKeys)
-			for i := range total {
-				k := blockKeys + 7 // the second block's eighth key
-				if spread {
-					k = blockKeys + i%blockKeys
-				}
-				sizes[k]++
-			}
-			offs := make([]uint32, len(sizes)+1)
-			for k, c := range sizes {
-				offs[k+1] = offs[k] + c
-			}
-			d := compact(offs)
-			if got, want := d.ends != nil, total <= 255; got != want {
-				t.Fatalf("spread %v, %d codes: compact = %v, want %v", spread, total, got, want)
-			}
-			for k := range uint32(len(sizes)) {
-				if lo, hi := d.bucket(k); lo != offs[k] || hi != offs[k+1] {
-					t.Fatalf("spread %v, %d codes: key %d: bucket [%d, %d), want [%d, %d)", spread, total, k, lo, hi, offs[k], offs[k+1])
-				}
-			}
-			if !d.valid(8, offs[len(sizes)]) {
-				t.Fatalf("spread %v, %d codes: not valid", spread, total)
+	for _, total := range []int{255, 256} {
+		sizes := make([]uint32, 4*blockKeys)
+		sizes[blockKeys+7] = uint32(total) // the second block's eighth key
+		offs := make([]uint32, len(sizes)+1)
+		for k, c := range sizes {
+			offs[k+1] = offs[k] + c
+		}
+		d := compact(offs)
+		if got, want := d.ends != nil, total <= 255; got != want {
+			t.Fatalf("%d codes: compact = %v, want %v", total, got, want)
+		}
+		if d.ends != nil && d.group != 6 {
+			t.Fatalf("%d codes: group %d, want 6", total, d.group)
+		}
+		for k := range uint32(len(sizes)) {
+			if lo, hi := d.bucket(k); lo != offs[k] || hi != offs[k+1] {
+				t.Fatalf("%d codes: key %d: bucket [%d, %d), want [%d, %d)", total, k, lo, hi, offs[k], offs[k+1])
 			}
 		}
 	}
@@ -110,6 +153,7 @@ func TestDirectoryValidRejectsDamage(t *testing.T) {
 		"total changed":     func(d *directory) { d.base[len(d.base)-1]++ },
 		"ends short":        func(d *directory) { d.ends = d.ends[:len(d.ends)-1] },
 		"base short":        func(d *directory) { d.base = d.base[:len(d.base)-1] },
+		"group changed":     func(d *directory) { d.group-- },
 		"both forms":        func(d *directory) { d.offs = []uint32{0} },
 		"plain decreasing":  func(d *directory) { *d = directory{offs: dirOf(keys, 10)}; d.offs[5] = n },
 		"plain wrong total": func(d *directory) { *d = directory{offs: dirOf(keys, 10)}; d.offs[1<<10] = n - 1 },

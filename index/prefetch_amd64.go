@@ -22,9 +22,3 @@ func prefetchCodes(codes []code, idx []uint32)
 //
 //go:noescape
 func prefetchWords(words []uint32, idx []uint32)
-
-// prefetchDir asks the CPU to start loading ends[k] and base[k/64] for
-// every k in idx: a compact directory's reads for key k.
-//
-//go:noescape
-func prefetchDir(ends []uint8, base []uint32, idx []uint32)

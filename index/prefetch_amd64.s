@@ -36,22 +36,3 @@ loop:
 	JNE loop
 done:
 	RET
-
-// func prefetchDir(ends []uint8, base []uint32, idx []uint32)
-TEXT ·prefetchDir(SB), NOSPLIT, $0-72
-	MOVQ ends_base+0(FP), AX
-	MOVQ base_base+24(FP), SI
-	MOVQ idx_base+48(FP), BX
-	MOVQ idx_len+56(FP), CX
-	TESTQ CX, CX
-	JEQ done
-loop:
-	MOVL (BX), DX
-	PREFETCHT1 (AX)(DX*1)
-	SHRL $6, DX
-	PREFETCHT1 (SI)(DX*4)
-	ADDQ $4, BX
-	DECQ CX
-	JNE loop
-done:
-	RET

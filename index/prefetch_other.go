@@ -7,6 +7,3 @@ func prefetchCodes(codes []code, idx []uint32) {}
 
 // prefetchWords does nothing where no assembly version exists.
 func prefetchWords(words []uint32, idx []uint32) {}
-
-// prefetchDir does nothing where no assembly version exists.
-func prefetchDir(ends []uint8, base []uint32, idx []uint32) {}

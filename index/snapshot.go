@@ -162,6 +162,7 @@ func readSegment(d *decoder) (segImage, error) {
 		t := &s.tabs[i]
 		t.dir.offs, t.dir.ends, t.dir.base = readArray[uint32](d), readArray[uint8](d), readArray[uint32](d)
 		t.pos = readArray[uint32](d)
+		t.dir.group = groupOf(t.bits, len(t.dir.base))
 		if len(t.dir.ends) == 0 {
 			t.dir.ends, t.dir.base = nil, nil
 		}
