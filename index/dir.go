@@ -4,8 +4,9 @@ package index
 // holding the codes with that key. The plain form is an array of 1<<bits+1
 // offsets, four bytes a key. The compact form stores one byte a key plus
 // the offset of every block of blockKeys keys: 1.06 bytes a key. The byte
-// is where the key's bucket ends, counted from the block's first code, so
-// a bucket is two bytes read from one line and one offset. At 10M codes a
+// is where the key's bucket ends, counted from the block's first code (or
+// a smaller group's, below), so a bucket is two bytes read from one line
+// and one offset. At 10M codes a
 // bucket holds one to five codes on average, so the compact form lets the
 // tables use keys a bit or two longer within the same memory, which cuts
 // the candidates a search verifies (each a cache miss): at 10M, from about
