@@ -1,7 +1,14 @@
 #!/bin/bash
 # Benchmark partner lookups over HTTP on loopback with N PDQ hashes loaded.
 #
-#   bench/lookup/run.sh [-n 10000000] [-d 20s] [-c 8] [-t 1] [-q 10000] [-p 18080] [-D DIR]
+#   bench/lookup/run.sh [-n 10000000] [-d 20s] [-c "8 32 128"] [-t 1] [-q 10000] [-p 18080] [-D DIR] [-b]
+#
+# -c takes one or more connection counts: each runs the three routes in
+# turn, so that a list sweeps the offered load up to the server's capacity
+# (the plateau of requests/s), with the latency at each step.
+# -b runs wrk under SCHED_BATCH (chrt -b 0): waking it then does not preempt
+# the server's threads on the cores they share, as a client on another
+# machine could not. A variant for comparison, never the only figure.
 #
 # -D DIR keeps the data folder in DIR instead of a temporary folder: the
 # first run with a DIR that holds no database imports into it, and later
@@ -21,11 +28,11 @@
 # wrk) and curl. Everything runs under a temporary folder that is removed at
 # the end, with the server. VIGIE_BIN=path skips the build.
 set -euo pipefail
-n=10000000 dur=20s conns=8 threads=1 queries=10000 port=18080 reuse=
-while getopts n:d:c:t:q:p:D: o; do
+n=10000000 dur=20s conns="8 32 128" threads=1 queries=10000 port=18080 reuse= batch=
+while getopts n:d:c:t:q:p:D:b o; do
 	case $o in
 	n) n=$OPTARG ;; d) dur=$OPTARG ;; c) conns=$OPTARG ;; t) threads=$OPTARG ;;
-	q) queries=$OPTARG ;; p) port=$OPTARG ;; D) reuse=$OPTARG ;; *) exit 2 ;;
+	q) queries=$OPTARG ;; p) port=$OPTARG ;; D) reuse=$OPTARG ;; b) batch=1 ;; *) exit 2 ;;
 	esac
 done
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
@@ -59,7 +66,7 @@ else
 	echo "vigie: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo ' (with uncommitted changes)')"
 fi
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/^Mem/ {print $2}') GiB, load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "settings: n=$n queries=$queries duration=$dur connections=$conns wrk threads=$threads"
+echo "settings: n=$n queries=$queries duration=$dur connections=$conns wrk threads=$threads${batch:+ wrk under SCHED_BATCH}"
 
 t=$(now)
 if [ -n "$reuse" ] && [ -f "$reuse/vigie.db" ]; then
@@ -105,6 +112,11 @@ start start-up
 for _ in $(seq 1200); do grep -q 'index snapshot written' "$work/serve.log" && break; sleep 0.1; done
 grep -o 'index snapshot written.*' "$work/serve.log" | tail -1 | sed 's/^/snapshot: /'
 echo "snapshot file: $(du -m "$VIGIE_DATA/index.snapshot" | cut -f1) MiB"
+# The snapshot's gigabyte of dirty pages would otherwise be written back
+# while wrk runs, on the same two cores.
+t=$(now)
+sync
+echo "sync: $(since "$t") s"
 t=$(now)
 kill -TERM "$server"
 wait "$server" || true
@@ -122,28 +134,39 @@ case $hit in '{"bench":[{"bank_content_id":'*) ;; *) echo "near query did not ma
 grep -q '"entry_id"' <<<"$api" || { echo "API lookup did not match: $api" >&2; exit 1; }
 echo "check: $hit"
 
-# load NAME SCRIPT [SCRIPT_ARGS] runs wrk and prints requests/s, latency
-# percentiles and the server's CPU time per request (user + system, from
-# /proc), which the load of a shared machine moves less than requests/s.
+# machine_ticks prints the busy and idle clock ticks of all CPUs so far
+# (/proc/stat: idle and iowait count as idle).
+machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6 }' /proc/stat; }
+
+# load NAME CONNS SCRIPT [SCRIPT_ARGS] runs wrk with CONNS connections and
+# prints requests/s, latency percentiles, the server's CPU time per request
+# (user + system, from /proc), which the load of a shared machine moves less
+# than requests/s, the CPU time per request of everything else on the
+# machine (wrk, mostly), and the share of the cores left idle.
 load() {
-	local name=$1 script=$2 out t0 t1
-	shift 2
-	t0=$(cpu_ticks "$server")
-	out=$(QUERIES="$work/queries.txt" KEY="$key" wrk -t"$threads" -c"$conns" -d"$dur" --latency -s "$script" "$base" -- "$@")
-	t1=$(cpu_ticks "$server")
+	local name=$1 c=$2 script=$3 out t0 t1 m0 m1 wrap=()
+	shift 3
+	[ -z "$batch" ] || wrap=(chrt -b 0)
+	t0=$(cpu_ticks "$server") m0=$(machine_ticks)
+	out=$(QUERIES="$work/queries.txt" KEY="$key" "${wrap[@]}" wrk -t"$threads" -c"$c" -d"$dur" --latency -s "$script" "$base" -- "$@")
+	t1=$(cpu_ticks "$server") m1=$(machine_ticks)
 	if grep -q 'Non-2xx\|Socket errors' <<<"$out"; then
 		echo "$out" >&2
 		echo "$name: errors, see above" >&2
 		exit 1
 	fi
-	awk -v name="$name" -v load="$(cut -d' ' -f1 /proc/loadavg)" -v ticks=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '
+	awk -v name="$name" -v load="$(cut -d' ' -f1 /proc/loadavg)" -v ticks=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" \
+		-v m="$m0 $m1" '
+		BEGIN { split(m, a, " "); busy = a[3] - a[1]; idle = a[4] - a[2] }
 		/^ +50%/ { p50 = $2 } /^ +90%/ { p90 = $2 } /^ +99%/ { p99 = $2 }
 		/^Requests\/sec/ { rps = $2 } / requests in / { n = $1 }
-		END { printf "%-16s %10.0f req/s   p50 %-8s p90 %-8s p99 %-8s server CPU %5.1f µs/req   load1 %s\n",
-			name, rps, p50, p90, p99, ticks / hz * 1e6 / n, load }' <<<"$out"
-	echo "$out" >"$work/wrk-${name//\//_}.txt"
+		END { printf "%-20s %7.0f req/s  p50 %-8s p90 %-8s p99 %-8s  µs/req: server %5.1f, others %4.1f  idle %4.1f%%  load1 %s\n",
+			name, rps, p50, p90, p99, ticks / hz * 1e6 / n, (busy - ticks) / hz * 1e6 / n, 100 * idle / (busy + idle), load }' <<<"$out"
+	echo "$out" >"$work/wrk-${name//[\/ ]/_}.txt"
 }
-load healthz $here/healthz.lua
-load m/lookup $here/lookup.lua get
-load api/v1/lookup $here/lookup.lua post
+for c in $conns; do
+	load "healthz c$c" "$c" $here/healthz.lua
+	load "m/lookup c$c" "$c" $here/lookup.lua get
+	load "api/v1/lookup c$c" "$c" $here/lookup.lua post
+done
 echo "server RSS after load: $(rss_mib "$server") MiB (peak $(hwm_mib "$server") MiB)"
