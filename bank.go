@@ -185,8 +185,11 @@ type BankFilter struct {
 type EntryFilter struct {
 	BankID   int64
 	AfterSeq int64
-	Signal   SignalType
-	Value    string
+	// UpToSeq, if not 0, leaves out entries whose last change came after
+	// it, so that readers can split a sequence range between them.
+	UpToSeq int64
+	Signal  SignalType
+	Value   string
 	// IncludeInactive also returns disabled, quarantined and deleted entries,
 	// as a sync feed must.
 	IncludeInactive bool

@@ -4,8 +4,10 @@ import (
 	"cmp"
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -26,6 +28,9 @@ type Matcher struct {
 	Banks vigie.BankService
 	// PollInterval is how often Run looks for changes. Default 1 s.
 	PollInterval time.Duration
+	// LoadReaders is how many queries read the entries at once when Load
+	// reads the database. Default: one a core.
+	LoadReaders int
 	// FloodLimit and FloodWindow guard against entries that match too much
 	// (a flat image, a bad list): an entry that matches more than
 	// FloodLimit distinct contents within FloodWindow is quarantined for a
@@ -111,35 +116,68 @@ func (m *Matcher) Load(ctx context.Context) error {
 	if err := m.refreshBanks(ctx); err != nil {
 		return err
 	}
-	var chunks entryChunks
-	seq, err := m.eachPage(ctx, vigie.EntryFilter{}, func(page []*vigie.BankEntry) error {
-		if err := m.knowBanks(ctx, page); err != nil {
-			return err
-		}
-		for _, e := range page {
-			if err := m.collect(&chunks, e); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	parts, seq, err := m.readActive(ctx)
 	if err != nil {
 		return err
 	}
-	bulk, family := m.splitFamily(chunks.join())
+	bulk, family := m.splitFamily(joinChunks(parts))
 	if err := m.family.Load(family); err != nil {
 		return err
 	}
 	if err := m.pdq.Load(bulk); err != nil {
 		return err
 	}
-	// Changes between the first page and now are caught by the next Sync:
-	// resume after the highest sequence read.
+	// Changes made since readActive began have later sequence numbers:
+	// the next Sync resumes after the last it read up to.
 	m.mu.Lock()
 	m.seq = seq
 	m.mu.Unlock()
 	m.Logger.Info("hash index loaded", "pdq", len(bulk), "entries", m.Len(), "seq", seq)
 	return nil
+}
+
+// readActive reads every active entry changed up to the latest change,
+// applies those that are not PDQ and collects the PDQ ones, and returns
+// them and the sequence number it read up to. The range of sequence
+// numbers is split between LoadReaders queries run at once: decoding rows
+// is most of a first load's time, one core a query.
+// An entry changed meanwhile gets a later number than the range's end,
+// so none is read twice, and Sync reads what was left.
+func (m *Matcher) readActive(ctx context.Context) ([]entryChunks, int64, error) {
+	last, err := m.Banks.MaxEntrySeq(ctx)
+	if err != nil || last == 0 {
+		return nil, 0, err
+	}
+	n := int64(cmp.Or(m.LoadReaders, runtime.GOMAXPROCS(0)))
+	n = max(1, min(n, last/syncPage)) // a page a query at least
+	parts := make([]entryChunks, n)
+	errs := make([]error, n)
+	ctx, cancel := context.WithCancel(ctx) // one query's error stops the others
+	defer cancel()
+	var wg sync.WaitGroup
+	for i := range n {
+		f := vigie.EntryFilter{AfterSeq: last * i / n, UpToSeq: last * (i + 1) / n}
+		wg.Go(func() {
+			defer func() {
+				if errs[i] != nil {
+					cancel()
+				}
+			}()
+			_, errs[i] = m.eachPage(ctx, f, func(page []*vigie.BankEntry) error {
+				if err := m.knowBanks(ctx, page); err != nil {
+					return err
+				}
+				for _, e := range page {
+					if err := m.collect(&parts[i], e); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	return parts, last, errors.Join(errs...)
 }
 
 // Sync applies the changes made since the last Load or Sync and returns
@@ -346,12 +384,28 @@ func (c *entryChunks) add(e Entry) {
 }
 
 // join returns the entries collected, in order, in one array.
-func (c *entryChunks) join() []Entry {
-	out := make([]Entry, 0, c.n)
+func (c *entryChunks) join() []Entry { return c.appendTo(make([]Entry, 0, c.n)) }
+
+// appendTo appends the entries collected, in order, to out.
+func (c *entryChunks) appendTo(out []Entry) []Entry {
 	for _, chunk := range c.full {
 		out = append(out, chunk...)
 	}
 	return append(out, c.last...)
+}
+
+// joinChunks returns the entries collected in parts, in order, in one
+// array.
+func joinChunks(parts []entryChunks) []Entry {
+	n := 0
+	for i := range parts {
+		n += parts[i].n
+	}
+	out := make([]Entry, 0, n)
+	for i := range parts {
+		out = parts[i].appendTo(out)
+	}
+	return out
 }
 
 // splitFamily moves the entries of family banks out of bulk, in place, and

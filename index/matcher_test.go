@@ -2,7 +2,9 @@ package index_test
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
@@ -177,6 +179,75 @@ func TestMatcher_Run(t *testing.T) {
 				t.Fatal("the matcher never saw the entry added through another connection")
 			}
 			time.Sleep(20 * time.Millisecond)
+		}
+	})
+}
+
+// TestMatcher_LoadInRanges loads more entries than one query reads, with
+// the range of sequence numbers split between one and then three queries
+// run at once, and disabled entries and other signals among them: every
+// active entry is found, once (a duplicate would fail the index's bulk
+// load), none inactive, and an entry added after the load comes with the
+// next Sync.
+func TestMatcher_LoadInRanges(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, dsn string) {
+		f := setup(t, dsn) // 4 active entries
+		rng := rand.New(rand.NewPCG(7, 8))
+		var added []*vigie.BankEntry
+		for range 7 {
+			batch := make([]*vigie.BankEntry, 5000)
+			for i := range batch {
+				var h [32]byte
+				for j := range h {
+					h[j] = byte(rng.Uint32())
+				}
+				batch[i] = &vigie.BankEntry{Signal: vigie.SignalPDQ, Value: hex.EncodeToString(h[:])}
+				if len(added)+i == 17000 {
+					batch[i] = &vigie.BankEntry{Signal: vigie.SignalSHA1, Value: hex.EncodeToString(h[:20])}
+				}
+			}
+			if _, _, err := f.banks.AddEntries(f.ctx, f.known.ID, batch); err != nil {
+				t.Fatal(err)
+			}
+			added = append(added, batch...)
+		}
+		disabled := []int{10, 12345, 34999}
+		for _, i := range disabled {
+			if _, err := f.banks.SetEntryStatus(f.ctx, added[i].ID, vigie.EntryDisabled); err != nil {
+				t.Fatal(err)
+			}
+		}
+		later := 0 // entries added after a load
+		for _, readers := range []int{1, 3} {
+			m := index.NewMatcher(f.banks)
+			m.LoadReaders = readers
+			if err := m.Load(f.ctx); err != nil {
+				t.Fatalf("%d readers: %v", readers, err)
+			}
+			if got, want := m.Len(), 4+len(added)-len(disabled)+later; got != want {
+				t.Fatalf("%d readers: %d entries loaded, want %d", readers, got, want)
+			}
+			for _, i := range []int{0, 9999, 10000, 17000, 23456, 34998} {
+				e := added[i]
+				ms, err := m.Match(f.ctx, []vigie.Signal{{Type: e.Signal, Value: e.Value}}, vigie.MatchOptions{Banks: []string{"known"}})
+				if err != nil || len(ms) != 1 || ms[0].Entry.ID != e.ID || ms[0].Distance != 0 {
+					t.Fatalf("%d readers: entry %d matches %v, %v; want itself", readers, i, ms, err)
+				}
+			}
+			for _, i := range disabled {
+				e := added[i]
+				if ms, _ := m.Match(f.ctx, []vigie.Signal{pdqSig(e.Value)}, vigie.MatchOptions{Banks: []string{"known"}}); len(ms) != 0 {
+					t.Fatalf("%d readers: disabled entry %d matches %v", readers, i, ms)
+				}
+			}
+			e := f.add(t, f.known, vigie.SignalPDQ, flip(added[readers].Value, 128)) // far from every other
+			later++
+			if n, err := m.Sync(f.ctx); err != nil || n != 1 {
+				t.Fatalf("%d readers: Sync applied %d changes, %v; want the one added after the load", readers, n, err)
+			}
+			if ms, _ := m.Match(f.ctx, []vigie.Signal{pdqSig(e.Value)}, vigie.MatchOptions{Banks: []string{"known"}}); len(ms) != 1 {
+				t.Fatalf("%d readers: the entry added after the load matches %v", readers, ms)
+			}
 		}
 	})
 }

@@ -173,6 +173,9 @@ const entryColumns = `id, bank_id, signal, value, metadata, added_by, added_at, 
 func (s *BankService) FindEntries(ctx context.Context, f vigie.EntryFilter) ([]*vigie.BankEntry, error) {
 	var w filter
 	w.eq("seq > ?", f.AfterSeq)
+	if f.UpToSeq != 0 {
+		w.eq("seq <= ?", f.UpToSeq)
+	}
 	if f.BankID != 0 {
 		w.eq("bank_id = ?", f.BankID)
 	}

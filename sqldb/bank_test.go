@@ -91,6 +91,27 @@ func TestBankService(t *testing.T) {
 				t.Fatalf("active entries = %d, want 1", len(active))
 			}
 		})
+		t.Run("UpToSeq", func(t *testing.T) {
+			more := []*vigie.BankEntry{
+				{Signal: vigie.SignalSHA1, Value: "da39a3ee5e6b4b0d3255bfef95601890afd80709"},
+				{Signal: vigie.SignalPDQ, Value: strings.Repeat("0f", 32)},
+			}
+			if _, _, err := s.AddEntries(ctx, known.ID, more); err != nil {
+				t.Fatal(err)
+			}
+			all, err := s.FindEntries(ctx, vigie.EntryFilter{IncludeInactive: true})
+			if err != nil || len(all) < 4 {
+				t.Fatalf("entries = %d, %v; want 4 or more", len(all), err)
+			}
+			lo, hi := all[0].Seq, all[len(all)-2].Seq
+			got, err := s.FindEntries(ctx, vigie.EntryFilter{AfterSeq: lo, UpToSeq: hi, IncludeInactive: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := all[1 : len(all)-1]; len(got) != len(want) || got[0].ID != want[0].ID || got[len(got)-1].Seq != hi {
+				t.Fatalf("entries in (%d, %d] = %d ending at seq %d, want %d ending at %d", lo, hi, len(got), got[len(got)-1].Seq, len(want), hi)
+			}
+		})
 		t.Run("ErrNotFound", func(t *testing.T) {
 			_, err := s.SetEntryStatus(ctx, 999999, vigie.EntryDisabled)
 			if got, want := vigie.ErrorCode(err), vigie.ENOTFOUND; got != want {
