@@ -158,12 +158,7 @@ func (m *Matcher) readActive(ctx context.Context) ([]entryChunks, int64, error) 
 	for i := range n {
 		f := vigie.EntryFilter{AfterSeq: last * i / n, UpToSeq: last * (i + 1) / n}
 		wg.Go(func() {
-			defer func() {
-				if errs[i] != nil {
-					cancel()
-				}
-			}()
-			_, errs[i] = m.eachPage(ctx, f, func(page []*vigie.BankEntry) error {
+			_, err := m.eachPage(ctx, f, func(page []*vigie.BankEntry) error {
 				if err := m.knowBanks(ctx, page); err != nil {
 					return err
 				}
@@ -174,6 +169,10 @@ func (m *Matcher) readActive(ctx context.Context) ([]entryChunks, int64, error) 
 				}
 				return nil
 			})
+			if err != nil {
+				errs[i] = err
+				cancel()
+			}
 		})
 	}
 	wg.Wait()

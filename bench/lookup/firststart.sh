@@ -12,22 +12,20 @@ dir=$1
 shift
 port=18396
 export VIGIE_DATA=$dir
+. "$(dirname "$0")/serve.sh"
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+server=
+trap '[ -z "$server" ] || kill "$server" 2>/dev/null; rm -f "$log"' EXIT
 for bin in "$@"; do
 	rm -f "$dir/index.snapshot"
 	sync
 	t0=$(date +%s.%N)
-	"$bin" serve --addr "127.0.0.1:$port" >"$log" 2>&1 &
-	srv=$!
-	until curl -fs "http://127.0.0.1:$port/healthz" >/dev/null; do
-		kill -0 "$srv" 2>/dev/null || { cat "$log" >&2; exit 1; }
-		sleep 0.05
-	done
+	serve "$bin" "$port" "$log"
 	t1=$(date +%s.%N)
-	peak=$(awk '/^VmHWM/ { printf "%.0f", $2/1024 }' "/proc/$srv/status")
+	peak=$(awk '/^VmHWM/ { printf "%.0f", $2/1024 }' "/proc/$server/status")
 	printf '%s: until /healthz %.2f s, peak RSS %s MiB, load %s\n' "$bin" "$(echo "$t1 - $t0" | bc)" "$peak" "$(cut -d' ' -f1 /proc/loadavg)"
 	for _ in $(seq 600); do grep -q 'index snapshot written' "$log" && break; sleep 0.1; done
-	kill -TERM "$srv"
-	wait "$srv" || true
+	kill -TERM "$server"
+	wait "$server" || true
+	server=
 done

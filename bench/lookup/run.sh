@@ -38,6 +38,7 @@ done
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 cd "$(dirname "$0")/../.."
 here=bench/lookup
+. $here/serve.sh
 work=$(mktemp -d /tmp/vigie-bench-lookup.XXXXXX)
 server=
 cleanup() {
@@ -96,12 +97,7 @@ base=http://127.0.0.1:$port
 start() {
 	local t
 	t=$(now)
-	"$bin" serve --addr "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
-	server=$!
-	until curl -fs "$base/healthz" >/dev/null; do
-		kill -0 "$server" 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
-		sleep 0.05
-	done
+	serve "$bin" "$port" "$work/serve.log"
 	echo "$1 until /healthz answers: $(since "$t") s; RSS $(rss_mib "$server") MiB (peak $(hwm_mib "$server") MiB); load $(cut -d' ' -f1 /proc/loadavg)"
 	grep -o 'hash index loaded.*\|hash banks loaded.*' "$work/serve.log" | sed 's/^/  /'
 }
